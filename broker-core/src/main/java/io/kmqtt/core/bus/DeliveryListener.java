@@ -1,0 +1,13 @@
+package io.kmqtt.core.bus;
+
+import io.kmqtt.core.message.Envelope;
+
+import java.util.List;
+
+/** What a gateway receives from its delivery channel: messages that match its routes, in batches. */
+@FunctionalInterface
+public interface DeliveryListener {
+
+    /** Called from a bus thread, never an event loop; must not block. */
+    void onDeliveries(List<Envelope> messages);
+}

@@ -1,0 +1,54 @@
+package io.kmqtt.core.bus;
+
+import io.kmqtt.core.message.Envelope;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The channels gateways and routers talk through. Kafka in a cluster, memory in the standalone
+ * broker; the gateway and router code is the same on both.
+ *
+ * <p>Every method that sends returns a stage that completes once the bus has durably accepted the
+ * record (for Kafka: acknowledged by all in-sync replicas). No method blocks the caller.
+ */
+public interface MessageBus extends AutoCloseable {
+
+    /** The number of shards messages and routes are split into. */
+    int shardCount();
+
+    // ---- gateway side -------------------------------------------------------------------
+
+    /** Sends a message to the shard that owns its topic. Per topic, order is kept. */
+    CompletionStage<Void> publish(Envelope message);
+
+    /** Announces or withdraws a route: to the owning shard for an exact filter, to every shard for a wildcard. */
+    CompletionStage<Void> announceRoute(RouteChange change);
+
+    CompletionStage<Void> heartbeat(GatewayHeartbeat heartbeat);
+
+    /** Starts delivering this gateway's delivery channel to the listener. */
+    Registration consumeDeliveries(GatewayRef gateway, DeliveryListener listener);
+
+    // ---- router side --------------------------------------------------------------------
+
+    /** Joins the router group: shards are assigned to the listener and taken away on rebalance. */
+    Registration consumeShards(ShardListener listener);
+
+    /** Receives every gateway heartbeat, starting with the latest known one of each gateway. */
+    Registration consumeHeartbeats(HeartbeatListener listener);
+
+    /** Sends a message to one gateway's delivery channel. */
+    CompletionStage<Void> deliver(String gatewayId, Envelope message);
+
+    /** Removes a route from one shard's durable route table, for routes of gateways that died. */
+    CompletionStage<Void> withdrawRoute(int shard, RouteChange change);
+
+    @Override
+    void close();
+
+    /** A running consumption; closing it stops the callbacks. */
+    interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,28 @@
+package io.kmqtt.core.bus;
+
+import io.kmqtt.core.message.Envelope;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What a router receives from the bus for the shards (message partitions) it owns. For one shard
+ * the calls come from one thread, in this order: assigned, the shard's existing routes, then route
+ * changes and messages interleaved, then revoked.
+ */
+public interface ShardListener {
+
+    /** The shard is now ours; its route table starts empty and is filled by the calls that follow. */
+    void onShardAssigned(int shard);
+
+    /** A route of this shard was added or removed. */
+    void onRoute(int shard, RouteChange change);
+
+    /**
+     * A message of this shard. The returned stage completes when every delivery it caused has been
+     * accepted by the bus; only then may the bus consider the message consumed.
+     */
+    CompletionStage<Void> onMessage(int shard, Envelope message);
+
+    /** The shard is no longer ours: drop its state. */
+    void onShardRevoked(int shard);
+}

@@ -1,0 +1,139 @@
+package io.kmqtt.core.routing;
+
+import io.kmqtt.core.bus.GatewayRef;
+import io.kmqtt.core.bus.MessageBus;
+import io.kmqtt.core.bus.RouteChange;
+import io.kmqtt.core.bus.ShardListener;
+import io.kmqtt.core.message.Envelope;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Logger;
+
+/**
+ * Matches each message of the shards it owns against their routes and sends one delivery per
+ * matching gateway (not per subscriber: the gateway fans out locally).
+ */
+public final class Router implements ShardListener {
+
+    private static final Logger LOG = Logger.getLogger(Router.class.getName());
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    private final MessageBus bus;
+    private final GatewayLiveness liveness;
+    private final Map<Integer, ShardRoutes> shards = new ConcurrentHashMap<>();
+
+    private final LongAdder messagesIn = new LongAdder();
+    private final LongAdder deliveriesOut = new LongAdder();
+    private final LongAdder messagesWithoutRoute = new LongAdder();
+
+    public Router(MessageBus bus, GatewayLiveness liveness) {
+        this.bus = bus;
+        this.liveness = liveness;
+    }
+
+    @Override
+    public void onShardAssigned(int shard) {
+        shards.put(shard, new ShardRoutes());
+        LOG.info(() -> "shard " + shard + " assigned");
+    }
+
+    @Override
+    public void onRoute(int shard, RouteChange change) {
+        ShardRoutes routes = shards.get(shard);
+        if (routes != null) {
+            routes.apply(change);
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> onMessage(int shard, Envelope message) {
+        messagesIn.increment();
+        ShardRoutes routes = shards.get(shard);
+        if (routes == null) {
+            return DONE;
+        }
+        List<GatewayRef> matched = new ArrayList<>(2);
+        routes.matchGateways(message.topic(), matched);
+        // Several incarnations of one gateway id share its delivery channel: send once per id.
+        List<String> targets = new ArrayList<>(matched.size());
+        for (GatewayRef gateway : matched) {
+            if (liveness.isAlive(gateway) && !targets.contains(gateway.id())) {
+                targets.add(gateway.id());
+            }
+        }
+        if (targets.isEmpty()) {
+            messagesWithoutRoute.increment();
+            return DONE;
+        }
+        deliveriesOut.add(targets.size());
+        if (targets.size() == 1) {
+            return bus.deliver(targets.get(0), message);
+        }
+        CompletableFuture<?>[] sends = new CompletableFuture<?>[targets.size()];
+        for (int i = 0; i < sends.length; i++) {
+            sends[i] = bus.deliver(targets.get(i), message).toCompletableFuture();
+        }
+        return CompletableFuture.allOf(sends);
+    }
+
+    @Override
+    public void onShardRevoked(int shard) {
+        shards.remove(shard);
+        LOG.info(() -> "shard " + shard + " revoked");
+    }
+
+    /**
+     * Removes the routes of dead gateway incarnations from every owned shard, here and in the
+     * bus's durable route table, so that a crashed gateway does not attract traffic forever.
+     *
+     * @return the number of routes removed
+     */
+    public int sweepDeadGateways() {
+        int removed = 0;
+        Set<GatewayRef> dead = new HashSet<>();
+        for (Map.Entry<Integer, ShardRoutes> shard : shards.entrySet()) {
+            for (GatewayRef gateway : List.copyOf(shard.getValue().gateways())) {
+                if (liveness.isAlive(gateway)) {
+                    continue;
+                }
+                dead.add(gateway);
+                List<String> filters = shard.getValue().removeGateway(gateway);
+                for (String filter : filters) {
+                    bus.withdrawRoute(shard.getKey(), RouteChange.remove(gateway, filter));
+                }
+                removed += filters.size();
+                LOG.info("removed " + filters.size() + " routes of dead gateway " + gateway + " from shard " + shard.getKey());
+            }
+        }
+        dead.forEach(liveness::forget);
+        return removed;
+    }
+
+    public List<Integer> ownedShards() {
+        return List.copyOf(shards.keySet());
+    }
+
+    public int routeCount() {
+        return shards.values().stream().mapToInt(ShardRoutes::routeCount).sum();
+    }
+
+    public long messagesIn() {
+        return messagesIn.sum();
+    }
+
+    public long deliveriesOut() {
+        return deliveriesOut.sum();
+    }
+
+    public long messagesWithoutRoute() {
+        return messagesWithoutRoute.sum();
+    }
+}

@@ -1,0 +1,51 @@
+package io.kmqtt.bus.kafka;
+
+import io.kmqtt.core.bus.DeliveryListener;
+import io.kmqtt.core.message.Envelope;
+import io.kmqtt.core.message.EnvelopeCodec;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Reads one gateway's delivery topic from its end at start-up and hands each poll's messages to the
+ * gateway as one batch, so that the gateway can flush each connection once per batch.
+ */
+final class DeliveryLoop extends PollLoop {
+
+    private static final Logger LOG = Logger.getLogger(DeliveryLoop.class.getName());
+
+    private final DeliveryListener listener;
+
+    DeliveryLoop(Consumer<byte[], byte[]> consumer, String topic, DeliveryListener listener) {
+        super(consumer, "deliveries-" + topic);
+        this.listener = listener;
+        TopicPartition partition = new TopicPartition(topic, 0);
+        consumer.assign(List.of(partition));
+        consumer.seekToEnd(List.of(partition));
+        // Resolve the position now, so that nothing delivered after this constructor returns is skipped.
+        consumer.position(partition);
+    }
+
+    @Override
+    protected void pollOnce() {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+        if (records.isEmpty()) {
+            return;
+        }
+        List<Envelope> batch = new ArrayList<>(records.count());
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            try {
+                batch.add(EnvelopeCodec.decode(r.value()));
+            } catch (IllegalArgumentException e) {
+                LOG.warning("skipping undecodable delivery at " + r.topic() + "@" + r.offset() + ": " + e.getMessage());
+            }
+        }
+        listener.onDeliveries(batch);
+    }
+}

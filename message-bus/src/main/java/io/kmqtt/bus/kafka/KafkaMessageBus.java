@@ -1,0 +1,319 @@
+package io.kmqtt.bus.kafka;
+
+import io.kmqtt.core.bus.DeliveryListener;
+import io.kmqtt.core.bus.GatewayHeartbeat;
+import io.kmqtt.core.bus.GatewayRef;
+import io.kmqtt.core.bus.HeartbeatListener;
+import io.kmqtt.core.bus.MessageBus;
+import io.kmqtt.core.bus.RouteChange;
+import io.kmqtt.core.bus.ShardListener;
+import io.kmqtt.core.message.Envelope;
+import io.kmqtt.core.message.EnvelopeCodec;
+import io.kmqtt.core.topic.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.logging.Logger;
+
+/**
+ * The message bus on Kafka. See {@link KafkaTopics} for the topics and docs/architecture.md for the
+ * whole data path.
+ *
+ * <p>Two producers, created on first use so that each process only has the one its role needs:
+ * <ul>
+ *   <li>the gateway producer sends from event loops and therefore must never block: its
+ *       {@code max.block.ms} is 0 and the metadata of the topics it writes is fetched at start-up,
+ *       so a send either enqueues at once or fails at once (buffer full, Kafka gone);</li>
+ *   <li>the router producer sends from the router's own thread and may wait for metadata of a
+ *       gateway's delivery topic it has not written to yet.</li>
+ * </ul>
+ * Both are idempotent with acks=all, so a write acknowledged once is on every in-sync replica and
+ * retries do not duplicate it.
+ */
+public final class KafkaMessageBus implements MessageBus {
+
+    private static final Logger LOG = Logger.getLogger(KafkaMessageBus.class.getName());
+
+    private final KafkaBusSettings settings;
+    private final KafkaTopics topics;
+    private final Admin admin;
+    private final List<Registration> registrations = new CopyOnWriteArrayList<>();
+    private volatile Producer<byte[], byte[]> gatewayProducer;
+    private volatile Producer<byte[], byte[]> routerProducer;
+
+    private KafkaMessageBus(KafkaBusSettings settings, Admin admin) {
+        this.settings = settings;
+        this.topics = new KafkaTopics(settings);
+        this.admin = admin;
+    }
+
+    /**
+     * Connects, creates the cluster topics if needed and checks them. Blocks until Kafka answers or
+     * {@code startupTimeout} passes: call it at start-up, not on an event loop.
+     */
+    public static KafkaMessageBus start(KafkaBusSettings settings, Duration startupTimeout) {
+        Map<String, Object> props = common(settings);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) startupTimeout.toMillis());
+        Admin admin = Admin.create(props);
+        try {
+            new KafkaTopics(settings).ensureClusterTopics(admin);
+        } catch (ExecutionException e) {
+            admin.close(Duration.ofSeconds(1));
+            throw new IllegalStateException("cannot set up Kafka topics at " + settings.bootstrapServers() + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            admin.close(Duration.ofSeconds(1));
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while setting up Kafka topics", e);
+        }
+        LOG.info("Kafka bus ready at " + settings.bootstrapServers() + ": topics " + new KafkaTopics(settings).messages()
+                + ", " + new KafkaTopics(settings).routes() + " (" + settings.partitions() + " shards)");
+        return new KafkaMessageBus(settings, admin);
+    }
+
+    public KafkaTopics topics() {
+        return topics;
+    }
+
+    @Override
+    public int shardCount() {
+        return settings.partitions();
+    }
+
+    // ---- gateway side -----------------------------------------------------------------------
+
+    @Override
+    public CompletionStage<Void> publish(Envelope message) {
+        int shard = KafkaTopics.shardOf(message.topic(), settings.partitions());
+        return send(gatewayProducer(), new ProducerRecord<>(topics.messages(), shard,
+                message.topic().getBytes(StandardCharsets.UTF_8), EnvelopeCodec.encode(message)));
+    }
+
+    @Override
+    public CompletionStage<Void> announceRoute(RouteChange change) {
+        byte[] key = RouteRecords.routeKey(change.gateway(), change.filter());
+        byte[] value = RouteRecords.routeValue(change);
+        if (!Topics.isWildcard(change.filter())) {
+            int shard = KafkaTopics.shardOf(change.filter(), settings.partitions());
+            return send(gatewayProducer(), new ProducerRecord<>(topics.routes(), shard, key, value));
+        }
+        // A wildcard filter can match topics of any shard: every shard holds it.
+        CompletableFuture<?>[] sends = new CompletableFuture<?>[settings.partitions()];
+        for (int shard = 0; shard < sends.length; shard++) {
+            sends[shard] = send(gatewayProducer(), new ProducerRecord<>(topics.routes(), shard, key, value));
+        }
+        return CompletableFuture.allOf(sends);
+    }
+
+    @Override
+    public CompletionStage<Void> heartbeat(GatewayHeartbeat heartbeat) {
+        return send(gatewayProducer(), new ProducerRecord<>(topics.gateways(), 0,
+                RouteRecords.heartbeatKey(heartbeat), RouteRecords.heartbeatValue(heartbeat)));
+    }
+
+    @Override
+    public Registration consumeDeliveries(GatewayRef gateway, DeliveryListener listener) {
+        String topic = topics.deliveries(gateway.id());
+        try {
+            topics.ensureDeliveryTopic(admin, gateway.id());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create delivery topic " + topic + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating " + topic, e);
+        }
+        Map<String, Object> props = consumerProps(null);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        DeliveryLoop loop = new DeliveryLoop(new KafkaConsumer<>(props), topic, listener);
+        return register(loop);
+    }
+
+    // ---- router side ------------------------------------------------------------------------
+
+    @Override
+    public Registration consumeShards(ShardListener listener) {
+        Map<String, Object> props = consumerProps(settings.routerGroupId());
+        props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // A new group starts from the oldest retained message: QoS 1 messages were acknowledged to
+        // their publishers as soon as Kafka had them, so none may be skipped.
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return register(new ShardLoop(new KafkaConsumer<>(props), topics.messages(), topics.routes(), listener));
+    }
+
+    @Override
+    public Registration consumeHeartbeats(HeartbeatListener listener) {
+        return register(new HeartbeatLoop(new KafkaConsumer<>(consumerProps(null)), topics.gateways(), listener));
+    }
+
+    @Override
+    public CompletionStage<Void> deliver(String gatewayId, Envelope message) {
+        return send(routerProducer(), new ProducerRecord<>(topics.deliveries(gatewayId), 0, null,
+                EnvelopeCodec.encode(message)));
+    }
+
+    @Override
+    public CompletionStage<Void> withdrawRoute(int shard, RouteChange change) {
+        return send(routerProducer(), new ProducerRecord<>(topics.routes(), shard,
+                RouteRecords.routeKey(change.gateway(), change.filter()), null));
+    }
+
+    // ---- plumbing ---------------------------------------------------------------------------
+
+    private static CompletableFuture<Void> send(Producer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            producer.send(record, (metadata, error) -> {
+                if (error == null) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(error);
+                }
+            });
+        } catch (RuntimeException e) {
+            // With max.block.ms=0 a full buffer or missing metadata fails here instead of blocking.
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    private Producer<byte[], byte[]> gatewayProducer() {
+        Producer<byte[], byte[]> p = gatewayProducer;
+        if (p == null) {
+            synchronized (this) {
+                if (gatewayProducer == null) {
+                    gatewayProducer = createGatewayProducer();
+                }
+                p = gatewayProducer;
+            }
+        }
+        return p;
+    }
+
+    private Producer<byte[], byte[]> routerProducer() {
+        Producer<byte[], byte[]> p = routerProducer;
+        if (p == null) {
+            synchronized (this) {
+                if (routerProducer == null) {
+                    Map<String, Object> props = producerProps();
+                    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+                    routerProducer = new KafkaProducer<>(props);
+                }
+                p = routerProducer;
+            }
+        }
+        return p;
+    }
+
+    /**
+     * The gateway producer never blocks its caller. Its metadata is fetched here, once, and kept:
+     * metadata.max.idle.ms is raised so that an idle gateway does not forget it.
+     */
+    private Producer<byte[], byte[]> createGatewayProducer() {
+        Map<String, Object> props = producerProps();
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 0);
+        props.put(ProducerConfig.METADATA_MAX_IDLE_CONFIG, Integer.MAX_VALUE);
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props);
+        Instant deadline = Instant.now().plusSeconds(60);
+        for (String topic : List.of(topics.messages(), topics.routes(), topics.gateways())) {
+            while (true) {
+                try {
+                    producer.partitionsFor(topic);
+                    break;
+                } catch (TimeoutException e) {
+                    if (Instant.now().isAfter(deadline)) {
+                        producer.close(Duration.ZERO);
+                        throw new IllegalStateException("no metadata for topic " + topic + " from "
+                                + settings.bootstrapServers() + " within 60 s", e);
+                    }
+                    sleep(50); // the fetch was requested; give the sender thread time to do it
+                }
+            }
+        }
+        return producer;
+    }
+
+    private Map<String, Object> producerProps() {
+        Map<String, Object> props = common(settings);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.putAll(settings.clientOverrides());
+        return props;
+    }
+
+    private Map<String, Object> consumerProps(String groupId) {
+        Map<String, Object> props = common(settings);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        if (groupId != null) {
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        } else {
+            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        }
+        props.putAll(settings.clientOverrides());
+        return props;
+    }
+
+    private static Map<String, Object> common(KafkaBusSettings settings) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        return props;
+    }
+
+    private Registration register(PollLoop loop) {
+        registrations.add(loop);
+        loop.start();
+        return () -> {
+            registrations.remove(loop);
+            loop.close();
+        };
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        registrations.forEach(Registration::close);
+        registrations.clear();
+        if (gatewayProducer != null) {
+            gatewayProducer.close(Duration.ofSeconds(5));
+        }
+        if (routerProducer != null) {
+            routerProducer.close(Duration.ofSeconds(5));
+        }
+        admin.close(Duration.ofSeconds(5));
+    }
+}

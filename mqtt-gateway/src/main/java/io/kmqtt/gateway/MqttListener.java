@@ -1,0 +1,125 @@
+package io.kmqtt.gateway;
+
+import io.kmqtt.core.bus.GatewayHeartbeat;
+import io.kmqtt.core.bus.GatewayRef;
+import io.kmqtt.core.bus.MessageBus;
+import io.kmqtt.gateway.config.GatewayConfig;
+import io.kmqtt.gateway.handler.ConnectHandler;
+import io.kmqtt.gateway.handler.Disconnects;
+import io.kmqtt.gateway.session.ClientSession;
+import io.kmqtt.gateway.session.SessionRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import io.vertx.mqtt.MqttServer;
+import io.vertx.mqtt.MqttServerOptions;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts and stops the gateway: joins the bus (delivery channel, heartbeats), then opens the MQTT
+ * listener; on shutdown closes connections and tells the routers it is leaving.
+ */
+@ApplicationScoped
+public class MqttListener {
+
+    private static final Logger LOG = Logger.getLogger(MqttListener.class);
+
+    @Inject
+    GatewayConfig config;
+    @Inject
+    Vertx vertx;
+    @Inject
+    MessageBus bus;
+    @Inject
+    GatewayRef self;
+    @Inject
+    ConnectHandler connectHandler;
+    @Inject
+    DeliveryDispatcher dispatcher;
+    @Inject
+    SessionRegistry sessions;
+
+    private MqttServer server;
+    private MessageBus.Registration deliveries;
+    private long heartbeatTimer = -1;
+
+    void start(@Observes StartupEvent event) throws Exception {
+        requireAuthenticationOffLoopback();
+        // The first heartbeat also proves the bus works; the deliveries subscription starts from the
+        // end of the channel before any route exists, so nothing addressed to us is missed.
+        deliveries = bus.consumeDeliveries(self, dispatcher);
+        bus.heartbeat(new GatewayHeartbeat(self, System.currentTimeMillis(), false)).toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+        heartbeatTimer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id ->
+                bus.heartbeat(new GatewayHeartbeat(self, System.currentTimeMillis(), false))
+                        .whenComplete((ok, error) -> {
+                            if (error != null) {
+                                LOG.warnf("heartbeat not sent: %s; routers drop this gateway's routes if it stays silent",
+                                        error.getMessage());
+                            }
+                        }));
+
+        MqttServerOptions options = new MqttServerOptions()
+                .setHost(config.tcp().host())
+                .setPort(config.tcp().port())
+                .setMaxMessageSize(config.maxMessageSize())
+                .setMaxClientIdLength(config.maxClientIdLength())
+                .setAutoClientId(true)
+                .setTimeoutOnConnect((int) Math.max(1, config.connectTimeout().toSeconds()));
+        options.setTcpNoDelay(true);
+        server = MqttServer.create(vertx, options)
+                .endpointHandler(connectHandler)
+                .exceptionHandler(error -> LOG.debugf("MQTT connection error: %s", error.toString()));
+        server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        LOG.infof("MQTT gateway %s listening on %s:%d (TCP), anonymous clients %s", self, config.tcp().host(),
+                server.actualPort(), config.allowAnonymous() ? "allowed" : "refused");
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (heartbeatTimer >= 0) {
+            vertx.cancelTimer(heartbeatTimer);
+        }
+        if (server != null) {
+            server.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        }
+        for (ClientSession session : List.copyOf(sessions.all())) {
+            Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "gateway shutting down");
+        }
+        bus.heartbeat(new GatewayHeartbeat(self, System.currentTimeMillis(), true)).toCompletableFuture()
+                .orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        if (deliveries != null) {
+            deliveries.close();
+        }
+        LOG.infof("MQTT gateway %s stopped", self);
+    }
+
+    /** Anonymous access is for a broker on loopback; anything reachable from outside needs credentials. */
+    private void requireAuthenticationOffLoopback() {
+        if (!config.allowAnonymous()) {
+            return;
+        }
+        try {
+            if (!InetAddress.getByName(config.tcp().host()).isLoopbackAddress()) {
+                throw new IllegalStateException("refusing to listen on " + config.tcp().host()
+                        + " with anonymous access: listen on 127.0.0.1 (MQTT_TCP_HOST) or configure authentication"
+                        + " and set mqtt.allow-anonymous=false");
+            }
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("mqtt.tcp.host '" + config.tcp().host() + "' does not resolve", e);
+        }
+    }
+
+    /** The port actually listened on (useful with port 0). */
+    public int port() {
+        return server == null ? -1 : server.actualPort();
+    }
+}

@@ -1,0 +1,71 @@
+package io.kmqtt.gateway.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The gateway's configuration. Every property can be set through the environment:
+ * {@code mqtt.tcp.port} is {@code MQTT_TCP_PORT}, {@code mqtt.allow-anonymous} is {@code MQTT_ALLOW_ANONYMOUS}.
+ */
+@ConfigMapping(prefix = "mqtt")
+public interface GatewayConfig {
+
+    Tcp tcp();
+
+    interface Tcp {
+        /** MQTT over TCP port. */
+        @WithDefault("1883")
+        int port();
+
+        /** Interface to listen on. Anything but loopback requires authentication. */
+        @WithDefault("0.0.0.0")
+        String host();
+    }
+
+    /**
+     * Stable id of this gateway; names its delivery topic, so it must survive restarts (a pod name
+     * in a StatefulSet, a host name). Default: {@code gw-<hostname>-<tcp port>}.
+     */
+    @WithName("gateway-id")
+    Optional<String> gatewayId();
+
+    /** Accept clients without credentials. Only allowed while listening on loopback. */
+    @WithDefault("false")
+    boolean allowAnonymous();
+
+    /** Largest MQTT packet accepted, in bytes (Vert.x's own default is 8 KB). */
+    @WithDefault("262144")
+    int maxMessageSize();
+
+    /** Longest client identifier accepted (the spec's minimum for servers is 23). */
+    @WithDefault("65535")
+    int maxClientIdLength();
+
+    /** Longest topic name or filter, in UTF-8 bytes. */
+    @WithDefault("65535")
+    int maxTopicLength();
+
+    /** Most levels in a topic name or filter. */
+    @WithDefault("128")
+    int maxTopicLevels();
+
+    /** Unacknowledged QoS 1 and 2 messages per client before further messages wait in its queue. */
+    @WithDefault("32")
+    int inflightWindow();
+
+    /** Messages waiting per client; when full the oldest is dropped and counted. */
+    @WithDefault("1000")
+    int maxQueuedMessages();
+
+    /** How long a new connection may take to send CONNECT. */
+    @WithDefault("10s")
+    Duration connectTimeout();
+
+    /** How often the gateway tells the routers it is alive. */
+    @WithDefault("2s")
+    Duration heartbeatInterval();
+}

@@ -1,0 +1,112 @@
+package io.kmqtt.gateway.handler;
+
+import io.kmqtt.core.bus.GatewayRef;
+import io.kmqtt.core.bus.MessageBus;
+import io.kmqtt.core.message.Envelope;
+import io.kmqtt.core.topic.TopicLimits;
+import io.kmqtt.core.topic.TopicVerdict;
+import io.kmqtt.core.topic.Topics;
+import io.kmqtt.gateway.GatewayMetrics;
+import io.kmqtt.gateway.GatewayMetrics.DropReason;
+import io.kmqtt.gateway.session.ClientSession;
+import io.kmqtt.gateway.session.MqttProperties5;
+import io.vertx.core.Context;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import org.jboss.logging.Logger;
+
+/**
+ * A client's PUBLISH: validate, hand to the bus, and acknowledge once the bus has it.
+ *
+ * <p>QoS 1 is acknowledged (PUBACK) and QoS 2 received (PUBREC) only after Kafka confirmed the
+ * write, so an acknowledged message survives a gateway crash. If the bus refuses the message an
+ * MQTT 5 client gets the failure as a reason code; an MQTT 3.1.1 client, which has no negative
+ * acknowledgement, is disconnected so that it publishes again after reconnecting.
+ */
+public final class PublishHandler {
+
+    private static final Logger LOG = Logger.getLogger(PublishHandler.class);
+
+    private final ClientSession session;
+    private final Context context;
+    private final MessageBus bus;
+    private final GatewayRef gateway;
+    private final TopicLimits limits;
+    private final GatewayMetrics metrics;
+
+    public PublishHandler(ClientSession session, Context context, MessageBus bus, GatewayRef gateway,
+                          TopicLimits limits, GatewayMetrics metrics) {
+        this.session = session;
+        this.context = context;
+        this.bus = bus;
+        this.gateway = gateway;
+        this.limits = limits;
+        this.metrics = metrics;
+    }
+
+    public void handle(MqttPublishMessage message) {
+        String topic = message.topicName();
+        TopicVerdict verdict = Topics.validateName(topic, limits);
+        if (!verdict.isValid()) {
+            metrics.dropped(DropReason.INVALID_TOPIC, 1);
+            // MQTT-3.3.2-2 and 4.7.3: an invalid topic name in PUBLISH is a protocol violation.
+            Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.TOPIC_NAME_INVALID,
+                    "PUBLISH topic '" + abbreviate(topic) + "' " + verdict.description());
+            return;
+        }
+        int qos = message.qosLevel().value();
+        if (qos == 2 && !session.beginInboundQos2(message.messageId())) {
+            // A repeat of a QoS 2 PUBLISH we already accepted: acknowledge again, forward nothing (MQTT-4.3.3-9).
+            session.acks().complete(session.acks().expect(message.messageId(), 2), null);
+            return;
+        }
+        long now = System.currentTimeMillis();
+        Integer expiry = session.isMqtt5() ? MqttProperties5.messageExpiry(message.properties()) : null;
+        byte[] payload = message.payload().getBytes();
+        Envelope envelope = new Envelope(topic, payload, qos, message.isRetain(), session.clientId(), gateway.id(), now,
+                expiry == null ? 0 : now + expiry * 1000L,
+                session.isMqtt5() ? MqttProperties5.fromPublish(message.properties()) : null);
+        metrics.messageIn(payload.length);
+
+        if (qos == 0) {
+            bus.publish(envelope).whenComplete((ok, error) -> {
+                if (error != null) {
+                    metrics.dropped(DropReason.BUS_UNAVAILABLE, 1);
+                    LOG.warnf("QoS 0 message from '%s' to '%s' dropped: bus refused it: %s", session.clientId(),
+                            abbreviate(topic), error.getMessage());
+                }
+            });
+            return;
+        }
+        Object ack = session.acks().expect(message.messageId(), qos);
+        bus.publish(envelope).whenComplete((ok, error) -> context.runOnContext(v -> {
+            if (error == null) {
+                session.acks().complete(ack, null);
+                return;
+            }
+            metrics.dropped(DropReason.BUS_UNAVAILABLE, 1);
+            if (qos == 2) {
+                session.completeInboundQos2(message.messageId());
+            }
+            if (session.isMqtt5()) {
+                LOG.warnf("QoS %d message from '%s' to '%s' refused: bus unavailable: %s", qos, session.clientId(),
+                        abbreviate(topic), error.getMessage());
+                session.acks().complete(ack, MqttPubAckReasonCode.UNSPECIFIED_ERROR);
+            } else {
+                Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.SERVER_BUSY,
+                        "message bus unavailable, the client will retry after reconnecting: " + error.getMessage());
+            }
+        }));
+    }
+
+    /** PUBREL for an inbound QoS 2 message: the client may now forget it, and so may we. */
+    public void handleRelease(int packetId) {
+        session.completeInboundQos2(packetId);
+        session.endpoint().publishComplete(packetId);
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 100 ? s : s.substring(0, 100) + "...(" + s.length() + " chars)";
+    }
+}

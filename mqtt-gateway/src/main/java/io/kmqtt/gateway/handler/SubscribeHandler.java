@@ -1,0 +1,82 @@
+package io.kmqtt.gateway.handler;
+
+import io.kmqtt.core.topic.TopicLimits;
+import io.kmqtt.core.topic.TopicVerdict;
+import io.kmqtt.core.topic.Topics;
+import io.kmqtt.gateway.session.ClientSession;
+import io.kmqtt.gateway.session.LocalSubscriptions;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.vertx.core.Context;
+import io.vertx.mqtt.MqttTopicSubscription;
+import io.vertx.mqtt.messages.MqttSubscribeMessage;
+import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A client's SUBSCRIBE: each filter is validated and subscribed on its own; SUBACK is sent once
+ * every new route is durable on the bus, so that a message published after SUBACK finds its way.
+ */
+public final class SubscribeHandler {
+
+    private static final Logger LOG = Logger.getLogger(SubscribeHandler.class);
+
+    private final ClientSession session;
+    private final Context context;
+    private final LocalSubscriptions subscriptions;
+    private final TopicLimits limits;
+
+    public SubscribeHandler(ClientSession session, Context context, LocalSubscriptions subscriptions, TopicLimits limits) {
+        this.session = session;
+        this.context = context;
+        this.subscriptions = subscriptions;
+        this.limits = limits;
+    }
+
+    public void handle(MqttSubscribeMessage message) {
+        List<MqttTopicSubscription> requested = message.topicSubscriptions();
+        MqttSubAckReasonCode[] codes = new MqttSubAckReasonCode[requested.size()];
+        CompletableFuture<?>[] routes = new CompletableFuture<?>[requested.size()];
+        for (int i = 0; i < requested.size(); i++) {
+            MqttTopicSubscription sub = requested.get(i);
+            String filter = sub.topicName();
+            TopicVerdict verdict = Topics.validateFilter(filter, limits);
+            if (filter.startsWith("$share/") || filter.startsWith("$queue/")) {
+                codes[i] = MqttSubAckReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED;
+                LOG.infof("client '%s': shared subscription '%s' refused: not supported yet", session.clientId(), filter);
+            } else if (!verdict.isValid()) {
+                codes[i] = MqttSubAckReasonCode.TOPIC_FILTER_INVALID;
+                LOG.infof("client '%s': subscription to '%s' refused: filter %s", session.clientId(),
+                        PublishHandler.abbreviate(filter), verdict.description());
+            } else {
+                int qos = Math.min(sub.qualityOfService().value(), 2);
+                codes[i] = MqttSubAckReasonCode.qosGranted(io.netty.handler.codec.mqtt.MqttQoS.valueOf(qos));
+                routes[i] = subscriptions.subscribe(session, filter, qos).toCompletableFuture();
+            }
+            if (routes[i] == null) {
+                routes[i] = CompletableFuture.completedFuture(null);
+            }
+        }
+        CompletableFuture.allOf(routes).whenComplete((ok, anyError) -> context.runOnContext(v -> {
+            for (int i = 0; i < routes.length; i++) {
+                if (routes[i].isCompletedExceptionally()) {
+                    subscriptions.unsubscribe(session, requested.get(i).topicName());
+                    codes[i] = MqttSubAckReasonCode.UNSPECIFIED_ERROR;
+                    LOG.warnf("client '%s': subscription to '%s' failed: the route could not be announced on the bus",
+                            session.clientId(), requested.get(i).topicName());
+                }
+            }
+            List<MqttSubAckReasonCode> result = new ArrayList<>(codes.length);
+            for (MqttSubAckReasonCode code : codes) {
+                // MQTT 3.1.1 knows only 0x80 for a failure (MQTT-3.9.3).
+                result.add(!session.isMqtt5() && (code.value() & 0x80) != 0 ? MqttSubAckReasonCode.UNSPECIFIED_ERROR : code);
+            }
+            if (!session.isClosed()) {
+                session.endpoint().subscribeAcknowledge(message.messageId(), result, MqttProperties.NO_PROPERTIES);
+            }
+        }));
+    }
+}

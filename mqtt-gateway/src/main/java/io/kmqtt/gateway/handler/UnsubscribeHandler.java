@@ -1,0 +1,63 @@
+package io.kmqtt.gateway.handler;
+
+import io.kmqtt.core.topic.TopicLimits;
+import io.kmqtt.core.topic.Topics;
+import io.kmqtt.gateway.session.ClientSession;
+import io.kmqtt.gateway.session.LocalSubscriptions;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.vertx.core.Context;
+import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
+import io.vertx.mqtt.messages.codes.MqttUnsubAckReasonCode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** A client's UNSUBSCRIBE: UNSUBACK once every withdrawn route has reached the bus. */
+public final class UnsubscribeHandler {
+
+    private final ClientSession session;
+    private final Context context;
+    private final LocalSubscriptions subscriptions;
+    private final TopicLimits limits;
+
+    public UnsubscribeHandler(ClientSession session, Context context, LocalSubscriptions subscriptions, TopicLimits limits) {
+        this.session = session;
+        this.context = context;
+        this.subscriptions = subscriptions;
+        this.limits = limits;
+    }
+
+    public void handle(MqttUnsubscribeMessage message) {
+        List<String> filters = message.topics();
+        List<MqttUnsubAckReasonCode> codes = new ArrayList<>(filters.size());
+        List<CompletableFuture<?>> withdrawals = new ArrayList<>();
+        for (String filter : filters) {
+            if (!Topics.validateFilter(filter, limits).isValid()) {
+                codes.add(MqttUnsubAckReasonCode.TOPIC_FILTER_INVALID);
+                continue;
+            }
+            CompletionStage<Void> withdrawal = subscriptions.unsubscribe(session, filter);
+            if (withdrawal == null) {
+                codes.add(MqttUnsubAckReasonCode.NO_SUBSCRIPTION_EXISTED);
+            } else {
+                codes.add(MqttUnsubAckReasonCode.SUCCESS);
+                withdrawals.add(withdrawal.toCompletableFuture());
+            }
+        }
+        // A failed withdrawal leaves a route that attracts messages nobody here wants: they are
+        // dropped on arrival, and the route goes away with this gateway. UNSUBACK is still success.
+        CompletableFuture.allOf(withdrawals.toArray(CompletableFuture[]::new))
+                .whenComplete((ok, error) -> context.runOnContext(v -> {
+                    if (session.isClosed()) {
+                        return;
+                    }
+                    if (session.isMqtt5()) {
+                        session.endpoint().unsubscribeAcknowledge(message.messageId(), codes, MqttProperties.NO_PROPERTIES);
+                    } else {
+                        session.endpoint().unsubscribeAcknowledge(message.messageId());
+                    }
+                }));
+    }
+}

@@ -1,0 +1,83 @@
+package io.kmqtt.gateway.session;
+
+import io.kmqtt.core.bus.GatewayRef;
+import io.kmqtt.core.bus.MessageBus;
+import io.kmqtt.core.bus.RouteChange;
+import io.kmqtt.core.index.SubscriptionIndex;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+
+/**
+ * This gateway's subscriptions: filter to local sessions, and the routes they imply.
+ *
+ * <p>Routes are reference-counted: the first local subscriber of a filter announces the route, the
+ * last one to leave withdraws it. The index change and the announcement happen under one lock per
+ * filter stripe, so announcements for a filter reach the bus in the order the index changed: an
+ * unsubscribe racing a subscribe on another event loop cannot leave the route withdrawn while a
+ * subscriber remains. Announcing never blocks, so holding the lock across it is cheap.
+ */
+@ApplicationScoped
+public class LocalSubscriptions {
+
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    private static final int STRIPES = 64;
+
+    private final SubscriptionIndex<ClientSession, Integer> index = new SubscriptionIndex<>();
+    private final Object[] stripes = new Object[STRIPES];
+    private final MessageBus bus;
+    private final GatewayRef self;
+
+    @Inject
+    public LocalSubscriptions(MessageBus bus, GatewayRef self) {
+        this.bus = bus;
+        this.self = self;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Object();
+        }
+    }
+
+    /** Subscribes; the stage completes when the route (if this is the first subscriber) is durable. */
+    public CompletionStage<Void> subscribe(ClientSession session, String filter, int qos) {
+        session.subscriptions().put(filter, qos);
+        synchronized (stripe(filter)) {
+            boolean first = index.add(filter, session, qos);
+            return first ? bus.announceRoute(RouteChange.add(self, filter)) : DONE;
+        }
+    }
+
+    /** Unsubscribes; returns null if the session was not subscribed to the filter. */
+    public CompletionStage<Void> unsubscribe(ClientSession session, String filter) {
+        if (session.subscriptions().remove(filter) == null) {
+            return null;
+        }
+        synchronized (stripe(filter)) {
+            boolean last = index.remove(filter, session);
+            return last ? bus.announceRoute(RouteChange.remove(self, filter)) : DONE;
+        }
+    }
+
+    /** Removes every subscription of a session that is going away. */
+    public void unsubscribeAll(ClientSession session) {
+        for (String filter : List.copyOf(session.subscriptions().keySet())) {
+            unsubscribe(session, filter);
+        }
+    }
+
+    /** Calls sink for every (session, subscription QoS) whose filter matches the topic. */
+    public void match(String topic, BiConsumer<ClientSession, Integer> sink) {
+        index.match(topic, sink);
+    }
+
+    public int filterCount() {
+        return index.filterCount();
+    }
+
+    private Object stripe(String filter) {
+        return stripes[(filter.hashCode() & 0x7fffffff) % STRIPES];
+    }
+}

@@ -1,0 +1,23 @@
+package io.kmqtt.routing;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** The routing service's configuration; {@code router.gateway-expiry} is {@code ROUTER_GATEWAY_EXPIRY}. */
+@ConfigMapping(prefix = "router")
+public interface RouterConfig {
+
+    /**
+     * A gateway silent for this long is dead and its routes are removed. Messages routed to it in
+     * this window are lost for its clients (who are disconnected anyway). Keep it several times the
+     * gateways' heartbeat interval.
+     */
+    @WithDefault("10s")
+    Duration gatewayExpiry();
+
+    /** How often routes of dead gateways are looked for. */
+    @WithDefault("2s")
+    Duration sweepInterval();
+}

@@ -1,0 +1,89 @@
+package io.kmqtt.routing;
+
+import io.kmqtt.core.bus.MessageBus;
+import io.kmqtt.core.routing.GatewayLiveness;
+import io.kmqtt.core.routing.Router;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a {@link Router} on the bus: joins the routers' group for shards, follows gateway
+ * heartbeats, and periodically removes the routes of gateways that died.
+ */
+@ApplicationScoped
+public class RoutingService {
+
+    private static final Logger LOG = Logger.getLogger(RoutingService.class);
+
+    @Inject
+    MessageBus bus;
+    @Inject
+    RouterConfig config;
+    @Inject
+    MeterRegistry registry;
+
+    private Router router;
+    private MessageBus.Registration heartbeats;
+    private MessageBus.Registration shards;
+    private ScheduledExecutorService sweeper;
+
+    void start(@Observes StartupEvent event) {
+        GatewayLiveness liveness = new GatewayLiveness(config.gatewayExpiry().toMillis(), System::currentTimeMillis);
+        router = new Router(bus, liveness);
+        heartbeats = bus.consumeHeartbeats(liveness);
+        shards = bus.consumeShards(router);
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "route-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = config.sweepInterval().toMillis();
+        sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+        registerMetrics();
+        LOG.infof("routing service started on %d shard(s); gateways silent for %s are dropped", bus.shardCount(),
+                config.gatewayExpiry());
+    }
+
+    private void sweep() {
+        try {
+            router.sweepDeadGateways();
+        } catch (RuntimeException e) {
+            LOG.warn("sweeping routes of dead gateways failed; will retry", e);
+        }
+    }
+
+    private void registerMetrics() {
+        FunctionCounter.builder("router.messages.in", router, Router::messagesIn).register(registry);
+        FunctionCounter.builder("router.deliveries.out", router, Router::deliveriesOut).register(registry);
+        FunctionCounter.builder("router.messages.unrouted", router, Router::messagesWithoutRoute).register(registry);
+        Gauge.builder("router.routes", router, Router::routeCount).register(registry);
+        Gauge.builder("router.shards.owned", router, r -> r.ownedShards().size()).register(registry);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
+        if (shards != null) {
+            shards.close();
+        }
+        if (heartbeats != null) {
+            heartbeats.close();
+        }
+    }
+
+    public Router router() {
+        return router;
+    }
+}
