@@ -78,7 +78,7 @@ public class MqttListener {
         options.setTcpNoDelay(true);
         server = MqttServer.create(vertx, options)
                 .endpointHandler(connectHandler)
-                .exceptionHandler(error -> LOG.debugf("MQTT connection error: %s", error.toString()));
+                .exceptionHandler(error -> LOG.warnf("MQTT connection error before CONNECT completed: %s", error.toString()));
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.infof("MQTT gateway %s listening on %s:%d (TCP), anonymous clients %s", self, config.tcp().host(),
                 server.actualPort(), config.allowAnonymous() ? "allowed" : "refused");

@@ -102,8 +102,8 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
             // MQTT 5 reason 0x04 asks for the will to be sent anyway (MQTT 5.0 section 3.14.2.1).
             normalDisconnect[0] = msg.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE;
         });
-        endpoint.exceptionHandler(error -> LOG.debugf("client '%s' from %s: %s", session.clientId(),
-                endpoint.remoteAddress(), error.toString()));
+        endpoint.exceptionHandler(error -> LOG.warnf(error, "client '%s' from %s: connection error", session.clientId(),
+                endpoint.remoteAddress()));
         endpoint.closeHandler(v -> onClose(session, normalDisconnect[0]));
 
         ClientSession previous = sessions.register(session);

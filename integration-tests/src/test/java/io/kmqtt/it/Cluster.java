@@ -1,0 +1,99 @@
+package io.kmqtt.it;
+
+import io.kmqtt.testinfra.ChildProcess;
+import io.kmqtt.testinfra.FreePorts;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Launches the packaged gateway and routing service as separate JVMs against one Kafka, the way
+ * they run in production, with the configuration given through environment variables.
+ */
+final class Cluster implements AutoCloseable {
+
+    static final Path ROOT = Path.of(System.getProperty("kmqtt.root", "..")).toAbsolutePath().normalize();
+    static final int PARTITIONS = 4;
+
+    private final String bootstrapServers;
+    private final String topicPrefix = "it-" + UUID.randomUUID().toString().substring(0, 8);
+    private final Path logDir;
+    private final List<ChildProcess> processes = new ArrayList<>();
+
+    Cluster(String bootstrapServers) throws IOException {
+        this.bootstrapServers = bootstrapServers;
+        this.logDir = Files.createDirectories(ROOT.resolve("integration-tests/target/cluster-logs/" + topicPrefix));
+    }
+
+    String topicPrefix() {
+        return topicPrefix;
+    }
+
+    String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** Starts a gateway and waits until it listens; returns it with its MQTT port. */
+    Gateway startGateway(String id) throws Exception {
+        int mqttPort = FreePorts.find();
+        Map<String, String> env = commonEnv();
+        env.put("MQTT_GATEWAY_ID", id);
+        env.put("MQTT_TCP_HOST", "127.0.0.1");
+        env.put("MQTT_TCP_PORT", Integer.toString(mqttPort));
+        env.put("MQTT_ALLOW_ANONYMOUS", "true");
+        env.put("MQTT_HEARTBEAT_INTERVAL", "1s");
+        ChildProcess p = launch("mqtt-gateway", id, env);
+        p.awaitLogLine("listening on 127.0.0.1:" + mqttPort, Duration.ofSeconds(60));
+        return new Gateway(id, mqttPort, p);
+    }
+
+    /** Starts a routing service and waits until it has joined the group. */
+    ChildProcess startRouter(String name) throws Exception {
+        Map<String, String> env = commonEnv();
+        env.put("ROUTER_GATEWAY_EXPIRY", "4s");
+        env.put("ROUTER_SWEEP_INTERVAL", "500ms");
+        ChildProcess p = launch("routing-service", name, env);
+        p.awaitLogLine("routing service started", Duration.ofSeconds(60));
+        return p;
+    }
+
+    private Map<String, String> commonEnv() {
+        Map<String, String> env = new HashMap<>();
+        env.put("BUS_KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
+        env.put("BUS_KAFKA_TOPIC_PREFIX", topicPrefix);
+        env.put("BUS_KAFKA_ROUTER_GROUP_ID", topicPrefix + "-routers");
+        env.put("BUS_KAFKA_PARTITIONS", Integer.toString(PARTITIONS));
+        env.put("QUARKUS_HTTP_PORT", "0");
+        return env;
+    }
+
+    private ChildProcess launch(String module, String name, Map<String, String> env) throws IOException {
+        Path jar = ROOT.resolve(module + "/target/quarkus-app/quarkus-run.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the build with 'verify' so the apps are packaged first");
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = List.of(java, "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Xshare:auto", "-jar", jar.toString());
+        ChildProcess p = ChildProcess.start(command, env, logDir.resolve(name + ".log"));
+        processes.add(p);
+        return p;
+    }
+
+    @Override
+    public void close() {
+        for (ChildProcess p : processes) {
+            p.stop();
+        }
+    }
+
+    record Gateway(String id, int port, ChildProcess process) {
+    }
+}
