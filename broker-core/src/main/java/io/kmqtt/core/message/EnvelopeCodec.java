@@ -40,7 +40,8 @@ public final class EnvelopeCodec {
         byte[] origin = utf8(e.originGateway());
         PublishProperties props = e.properties();
         boolean hasProps = !props.isEmpty();
-        Writer w = new Writer(32 + topic.length + publisher.length + origin.length + e.payload().length);
+        Writer w = new Writer(32 + topic.length + publisher.length + origin.length + e.payload().length
+                + (hasProps ? estimateSize(props) : 0));
         int flags = e.qos() | (e.retain() ? FLAG_RETAIN : 0) | (e.expiryAtMillis() != 0 ? FLAG_EXPIRY : 0)
                 | (hasProps ? FLAG_PROPERTIES : 0);
         w.writeByte(VERSION);
@@ -105,6 +106,18 @@ public final class EnvelopeCodec {
                 w.writeBytes(utf8(up.value()));
             }
         }
+    }
+
+    /** Upper bound of the encoded properties, so that encoding never grows its buffer. */
+    private static int estimateSize(PublishProperties p) {
+        int size = 16;
+        size += p.contentType() == null ? 0 : 3 * p.contentType().length();
+        size += p.responseTopic() == null ? 0 : 3 * p.responseTopic().length();
+        size += p.correlationData() == null ? 0 : p.correlationData().length;
+        for (UserProperty up : p.userProperties()) {
+            size += 10 + 3 * (up.name().length() + up.value().length());
+        }
+        return size;
     }
 
     private static PublishProperties readProperties(Reader r) {
