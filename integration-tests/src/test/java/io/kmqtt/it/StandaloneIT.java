@@ -102,6 +102,34 @@ class StandaloneIT {
                 .isEqualTo("mosq/hello from mosquitto");
     }
 
+    /**
+     * Regression: two clients publishing to each other at once. Delivering from inside a publisher's
+     * handler would take two connection locks in opposite orders and could deadlock.
+     */
+    @Test
+    void twoClientsPublishingToEachOtherConcurrentlyBothReceiveEverything() throws Exception {
+        // Below the per-client queue (1000) plus window (32): a larger burst is dropped oldest-first by design.
+        int count = 900;
+        Clients.Collector a = new Clients.Collector(port, "peer-a").subscribe("peer/a", MqttQos.AT_LEAST_ONCE);
+        Clients.Collector b = new Clients.Collector(port, "peer-b").subscribe("peer/b", MqttQos.AT_LEAST_ONCE);
+        java.util.concurrent.CompletableFuture<Void> aSends = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < count; i++) {
+                a.client.toAsync().publishWith().topic("peer/b").payload(new byte[8]).qos(MqttQos.AT_LEAST_ONCE).send();
+            }
+        });
+        java.util.concurrent.CompletableFuture<Void> bSends = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < count; i++) {
+                b.client.toAsync().publishWith().topic("peer/a").payload(new byte[8]).qos(MqttQos.AT_LEAST_ONCE).send();
+            }
+        });
+        aSends.get(30, TimeUnit.SECONDS);
+        bSends.get(30, TimeUnit.SECONDS);
+        assertThat(a.await(count, Duration.ofSeconds(30))).hasSize(count);
+        assertThat(b.await(count, Duration.ofSeconds(30))).hasSize(count);
+        a.client.disconnect();
+        b.client.disconnect();
+    }
+
     /** Regression: Netty 4.1.133 refused MQTT packets split over several TCP reads (netty#16776). */
     @Test
     void packetsSplitAcrossTcpSegmentsAreDecoded() throws Exception {

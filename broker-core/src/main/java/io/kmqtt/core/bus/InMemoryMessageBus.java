@@ -10,24 +10,48 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * The bus of the standalone broker: one shard, everything in this JVM, every call synchronous.
+ * The bus of the standalone broker: one shard, everything in this JVM.
  *
- * <p>Shard calls are serialised by a lock so that the router sees them from one thread at a time,
- * as it would from Kafka. Route and heartbeat state is kept like the compacted topics keep it, so
- * that a router that registers late still learns every route.
+ * <p>Publishing, routing and route changes are synchronous calls. Deliveries are not: they are
+ * queued and handed to the gateway in batches by one delivery thread, as a Kafka delivery topic
+ * would be. That matters for more than batching: a publish runs on the publisher's event loop while
+ * Vert.x holds that connection's lock, and writing to another connection from there would take a
+ * second connection lock, so two clients publishing to each other could deadlock.
+ *
+ * <p>Route and heartbeat state is kept like the compacted topics keep it, so that a router that
+ * registers late still learns every route.
  */
 public final class InMemoryMessageBus implements MessageBus {
 
+    private static final Logger LOG = Logger.getLogger(InMemoryMessageBus.class.getName());
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    /** Deliveries waiting for the delivery thread; beyond this the gateway is hopelessly behind. */
+    private static final int MAX_PENDING_DELIVERIES = 100_000;
+    private static final int BATCH = 512;
+
+    private record Delivery(String gatewayId, Envelope message) {
+    }
 
     private final Object shardLock = new Object();
     private final Map<String, RouteChange> routes = new LinkedHashMap<>();
     private final Map<String, GatewayHeartbeat> heartbeats = new ConcurrentHashMap<>();
     private final Map<String, DeliveryListener> deliveryListeners = new ConcurrentHashMap<>();
     private final List<HeartbeatListener> heartbeatListeners = new CopyOnWriteArrayList<>();
-    private ShardListener shardOwner;
+    private volatile ShardListener shardOwner;
+    private final LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>(MAX_PENDING_DELIVERIES);
+    private final Thread deliveryThread = new Thread(this::deliverLoop, "in-memory-deliveries");
+    private volatile boolean running = true;
+
+    public InMemoryMessageBus() {
+        deliveryThread.setDaemon(true);
+        deliveryThread.start();
+    }
 
     @Override
     public int shardCount() {
@@ -36,12 +60,12 @@ public final class InMemoryMessageBus implements MessageBus {
 
     @Override
     public CompletionStage<Void> publish(Envelope message) {
-        synchronized (shardLock) {
-            if (shardOwner == null) {
-                return DONE; // no router: nobody can have subscribed
-            }
-            return shardOwner.onMessage(0, message);
+        // Not under shardLock: the router matches concurrently, and its index is thread-safe.
+        ShardListener owner = shardOwner;
+        if (owner == null) {
+            return DONE; // no router: nobody can have subscribed
         }
+        return owner.onMessage(0, message);
     }
 
     @Override
@@ -106,11 +130,52 @@ public final class InMemoryMessageBus implements MessageBus {
 
     @Override
     public CompletionStage<Void> deliver(String gatewayId, Envelope message) {
-        DeliveryListener listener = deliveryListeners.get(gatewayId);
-        if (listener != null) {
-            listener.onDeliveries(List.of(message));
+        if (!deliveries.offer(new Delivery(gatewayId, message))) {
+            LOG.warning("in-memory delivery queue full (" + MAX_PENDING_DELIVERIES + "): message to '"
+                    + message.topic() + "' dropped");
+            return CompletableFuture.failedFuture(new IllegalStateException("delivery queue full"));
         }
         return DONE;
+    }
+
+    private void deliverLoop() {
+        List<Delivery> batch = new ArrayList<>(BATCH);
+        while (running) {
+            try {
+                Delivery first = deliveries.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                deliveries.drainTo(batch, BATCH - 1);
+                handOver(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "delivery listener failed", e);
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    /** Hands consecutive deliveries for the same gateway over as one batch. */
+    private void handOver(List<Delivery> batch) {
+        int start = 0;
+        while (start < batch.size()) {
+            String gatewayId = batch.get(start).gatewayId();
+            int end = start;
+            List<Envelope> messages = new ArrayList<>();
+            while (end < batch.size() && batch.get(end).gatewayId().equals(gatewayId)) {
+                messages.add(batch.get(end++).message());
+            }
+            DeliveryListener listener = deliveryListeners.get(gatewayId);
+            if (listener != null) {
+                listener.onDeliveries(messages);
+            }
+            start = end;
+        }
     }
 
     @Override
@@ -120,6 +185,8 @@ public final class InMemoryMessageBus implements MessageBus {
 
     @Override
     public void close() {
+        running = false;
+        deliveryThread.interrupt();
         synchronized (shardLock) {
             shardOwner = null;
         }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,8 +29,8 @@ class RouterTest {
     private final Router router = new Router(bus, liveness);
     private final GatewayRef gw1 = new GatewayRef("gw-1", "inc-1");
     private final GatewayRef gw2 = new GatewayRef("gw-2", "inc-1");
-    private final List<String> deliveredToGw1 = new ArrayList<>();
-    private final List<String> deliveredToGw2 = new ArrayList<>();
+    private final List<String> deliveredToGw1 = new CopyOnWriteArrayList<>();
+    private final List<String> deliveredToGw2 = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() {
@@ -42,15 +43,30 @@ class RouterTest {
     }
 
     private static DeliveryListener collect(List<String> into) {
-        return messages -> messages.forEach(m -> into.add(m.topic()));
+        // The marker messages publish() uses to wait for the delivery thread are not the test's business.
+        return messages -> messages.stream().map(Envelope::topic).filter(t -> !t.startsWith("marker/")).forEach(into::add);
     }
 
     private void heartbeat(GatewayRef gw) {
         bus.heartbeat(new GatewayHeartbeat(gw, clock.get(), false));
     }
 
+    /** Publishes and waits until the in-memory bus's delivery thread has handed everything over. */
     private void publish(String topic) {
         bus.publish(Envelope.of(topic, new byte[0], 1, false, "pub"));
+        String marker = "marker/" + System.nanoTime();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        GatewayRef probe = new GatewayRef("probe", "p");
+        bus.consumeDeliveries(probe, messages -> messages.forEach(m -> seen.add(m.topic())));
+        heartbeat(probe);
+        bus.announceRoute(RouteChange.add(probe, marker));
+        bus.publish(Envelope.of(marker, new byte[0], 0, false, "pub"));
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!seen.contains(marker) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        bus.announceRoute(RouteChange.remove(probe, marker));
+        assertThat(seen).as("delivery thread caught up").contains(marker);
     }
 
     @Test
@@ -126,7 +142,7 @@ class RouterTest {
     @Test
     void routesOfUnknownIncarnationsAreHonouredDuringTheGracePeriod() {
         GatewayRef early = new GatewayRef("gw-3", "inc-1");
-        List<String> delivered = new ArrayList<>();
+        List<String> delivered = new CopyOnWriteArrayList<>();
         bus.consumeDeliveries(early, collect(delivered));
         bus.announceRoute(RouteChange.add(early, "early"));
         publish("early");
