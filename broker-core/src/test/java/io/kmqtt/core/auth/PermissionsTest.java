@@ -1,0 +1,90 @@
+package io.kmqtt.core.auth;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PermissionsTest {
+
+    private static Permissions of(List<AclRule> rules, String username, String clientId) {
+        return Permissions.resolve(false, rules, username, clientId, false);
+    }
+
+    @Test
+    void seedRulesHoldAUserToItsOwnTopics() {
+        List<AclRule> rules = List.of(new AclRule("topic/device_user7/t_1", 3), new AclRule("topic/device_user7/t_2", 3));
+        Permissions p = of(rules, "user7", "c7");
+        assertThat(p.canPublish("topic/device_user7/t_1")).isTrue();
+        assertThat(p.canSubscribe("topic/device_user7/t_2")).isTrue();
+        assertThat(p.canPublish("topic/device_user8/t_1")).isFalse();
+        assertThat(p.canSubscribe("topic/device_user7/+")).as("wider than any rule").isFalse();
+        assertThat(p.canSubscribe("#")).isFalse();
+    }
+
+    @Test
+    void accessBitsSeparateSubscribeFromPublish() {
+        Permissions p = of(List.of(new AclRule("in/#", AclRule.SUBSCRIBE), new AclRule("out/#", AclRule.PUBLISH)), "u", "c");
+        assertThat(p.canSubscribe("in/x")).isTrue();
+        assertThat(p.canPublish("in/x")).isFalse();
+        assertThat(p.canPublish("out/x")).isTrue();
+        assertThat(p.canSubscribe("out/x")).isFalse();
+    }
+
+    @Test
+    void wildcardRulesCoverNarrowerSubscriptions() {
+        Permissions p = of(List.of(new AclRule("a/#", 3), new AclRule("b/+/c", 1)), "u", "c");
+        assertThat(p.canSubscribe("a/#")).isTrue();
+        assertThat(p.canSubscribe("a/b/+")).isTrue();
+        assertThat(p.canSubscribe("b/x/c")).isTrue();
+        assertThat(p.canSubscribe("b/+/c")).as("'+' as a literal level matches the rule's '+'").isTrue();
+        assertThat(p.canSubscribe("b/#")).isFalse();
+    }
+
+    @Test
+    void placeholdersAreSubstituted() {
+        Permissions p = of(List.of(new AclRule("users/%u/#", 3), new AclRule("clients/%c/in", 1)), "alice", "phone-1");
+        assertThat(p.canPublish("users/alice/x")).isTrue();
+        assertThat(p.canPublish("users/bob/x")).isFalse();
+        assertThat(p.canSubscribe("clients/phone-1/in")).isTrue();
+        assertThat(p.canSubscribe("clients/phone-2/in")).isFalse();
+    }
+
+    @Test
+    void CVE_2017_7650_wildcardsInUsernameOrClientIdAreNeverSubstituted() {
+        List<AclRule> rules = List.of(new AclRule("users/%u/#", 3), new AclRule("clients/%c", 3));
+        for (String evil : List.of("#", "+", "a/b", "x#", "+y")) {
+            Permissions byName = of(rules, evil, "ok");
+            assertThat(byName.canSubscribe("users/anyone/secret")).as("username %s", evil).isFalse();
+            assertThat(byName.canSubscribe("users/#")).as("username %s", evil).isFalse();
+            Permissions byClient = of(rules, "ok", evil);
+            assertThat(byClient.canSubscribe("clients/anyone")).as("client id %s", evil).isFalse();
+            assertThat(byClient.canSubscribe("clients/" + evil)).as("client id %s", evil).isFalse();
+            assertThat(byClient.canPublish("users/ok/x")).as("unaffected rule still applies").isTrue();
+        }
+        assertThat(of(rules, null, "c").canPublish("users/null/x")).as("no username, no %u").isFalse();
+    }
+
+    @Test
+    void superuserBypassesTheAcl() {
+        Permissions p = Permissions.resolve(true, List.of(), "admin", "c", false);
+        assertThat(p.canPublish("anything")).isTrue();
+        assertThat(p.canSubscribe("#")).isTrue();
+    }
+
+    @Test
+    void noMatchPolicyIsConfigurable() {
+        assertThat(Permissions.resolve(false, List.of(), "u", "c", false).canPublish("x")).isFalse();
+        assertThat(Permissions.resolve(false, List.of(), "u", "c", true).canPublish("x")).isTrue();
+    }
+
+    @Test
+    void sharedSubscriptionsAreCheckedAgainstTheirFilter() {
+        Permissions p = of(List.of(new AclRule("jobs/#", 1)), "u", "c");
+        assertThat(p.canSubscribe("$share/workers/jobs/x")).isTrue();
+        assertThat(p.canSubscribe("$queue/jobs/x")).isTrue();
+        assertThat(p.canSubscribe("$share/workers/other")).isFalse();
+        assertThat(p.canSubscribe("$share/jobs")).as("no filter after the group").isFalse();
+    }
+}
