@@ -16,13 +16,16 @@ import java.util.Map;
 @ApplicationScoped
 public class GatewayMetrics {
 
-    public enum DropReason { QUEUE_FULL, EXPIRED, NO_SUBSCRIBERS, BUS_UNAVAILABLE, INVALID_TOPIC }
+    public enum DropReason { QUEUE_FULL, EXPIRED, NO_SUBSCRIBERS, BUS_UNAVAILABLE, INVALID_TOPIC, ACL_DENIED }
+
+    public enum AuthResult { SUCCESS, BAD_CREDENTIALS, NOT_AUTHORIZED, UNAVAILABLE }
 
     private final Counter connects;
     private final Counter messagesIn;
     private final Counter bytesIn;
     private final Counter messagesOut;
     private final Map<DropReason, Counter> dropped = new EnumMap<>(DropReason.class);
+    private final Map<AuthResult, Counter> auth = new EnumMap<>(AuthResult.class);
 
     @Inject
     public GatewayMetrics(MeterRegistry registry, SessionRegistry sessions, LocalSubscriptions subscriptions) {
@@ -32,6 +35,9 @@ public class GatewayMetrics {
         messagesOut = registry.counter("mqtt.messages.out");
         for (DropReason reason : DropReason.values()) {
             dropped.put(reason, registry.counter("mqtt.messages.dropped", "reason", reason.name().toLowerCase(Locale.ROOT)));
+        }
+        for (AuthResult result : AuthResult.values()) {
+            auth.put(result, registry.counter("mqtt.auth", "result", result.name().toLowerCase(Locale.ROOT)));
         }
         Gauge.builder("mqtt.connections", sessions, SessionRegistry::size).register(registry);
         Gauge.builder("mqtt.subscription.filters", subscriptions, LocalSubscriptions::filterCount).register(registry);
@@ -50,6 +56,10 @@ public class GatewayMetrics {
         if (count > 0) {
             messagesOut.increment(count);
         }
+    }
+
+    public void authenticated(AuthResult result) {
+        auth.get(result).increment();
     }
 
     public void dropped(DropReason reason, int count) {

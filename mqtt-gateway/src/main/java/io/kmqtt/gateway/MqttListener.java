@@ -1,5 +1,6 @@
 package io.kmqtt.gateway;
 
+import io.kmqtt.core.auth.AuthBackend;
 import io.kmqtt.core.bus.GatewayHeartbeat;
 import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.MessageBus;
@@ -47,6 +48,8 @@ public class MqttListener {
     DeliveryDispatcher dispatcher;
     @Inject
     SessionRegistry sessions;
+    @Inject
+    AuthBackend authBackend;
 
     private MqttServer server;
     private MessageBus.Registration deliveries;
@@ -80,8 +83,9 @@ public class MqttListener {
                 .endpointHandler(connectHandler)
                 .exceptionHandler(error -> LOG.warnf("MQTT connection error before CONNECT completed: %s", error.toString()));
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        LOG.infof("MQTT gateway %s listening on %s:%d (TCP), anonymous clients %s", self, config.tcp().host(),
-                server.actualPort(), config.allowAnonymous() ? "allowed" : "refused");
+        LOG.infof("MQTT gateway %s listening on %s:%d (TCP), authentication: %s, anonymous clients %s", self,
+                config.tcp().host(), server.actualPort(), authBackend.description(),
+                ConnectHandler.allowsAnonymous(config, authBackend) ? "allowed" : "refused");
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -104,14 +108,15 @@ public class MqttListener {
 
     /** Anonymous access is for a broker on loopback; anything reachable from outside needs credentials. */
     private void requireAuthenticationOffLoopback() {
-        if (!config.allowAnonymous()) {
+        if (!ConnectHandler.allowsAnonymous(config, authBackend)) {
             return;
         }
         try {
             if (!InetAddress.getByName(config.tcp().host()).isLoopbackAddress()) {
                 throw new IllegalStateException("refusing to listen on " + config.tcp().host()
-                        + " with anonymous access: listen on 127.0.0.1 (MQTT_TCP_HOST) or configure authentication"
-                        + " and set mqtt.allow-anonymous=false");
+                        + " with anonymous access: listen on 127.0.0.1 (MQTT_TCP_HOST), or configure authentication"
+                        + " (QUARKUS_REDIS_HOSTS, AUTH_USERS_FILE or MQTT_AUTH_SERVICE_URL) and leave"
+                        + " MQTT_ALLOW_ANONYMOUS unset or false");
             }
         } catch (UnknownHostException e) {
             throw new IllegalStateException("mqtt.tcp.host '" + config.tcp().host() + "' does not resolve", e);

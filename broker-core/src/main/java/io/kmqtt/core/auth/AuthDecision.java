@@ -8,9 +8,11 @@ import java.util.List;
  * @param outcome   allow, or why not
  * @param superuser true if the ACL does not apply to this client
  * @param rules     the client's ACL rules, placeholders not yet substituted
+ * @param allowOnNoMatch what a topic no rule matches gets (emq's acl_nomatch): true allows
  * @param reason    a phrase for the log when the client is refused
  */
-public record AuthDecision(Outcome outcome, boolean superuser, List<AclRule> rules, String reason) {
+public record AuthDecision(Outcome outcome, boolean superuser, List<AclRule> rules, boolean allowOnNoMatch,
+                           String reason) {
 
     public enum Outcome {
         /** Credentials verified. */
@@ -27,12 +29,12 @@ public record AuthDecision(Outcome outcome, boolean superuser, List<AclRule> rul
         rules = rules == null ? List.of() : List.copyOf(rules);
     }
 
-    public static AuthDecision allow(boolean superuser, List<AclRule> rules) {
-        return new AuthDecision(Outcome.ALLOW, superuser, rules, "");
+    public static AuthDecision allow(boolean superuser, List<AclRule> rules, boolean allowOnNoMatch) {
+        return new AuthDecision(Outcome.ALLOW, superuser, rules, allowOnNoMatch, "");
     }
 
     public static AuthDecision refuse(Outcome outcome, String reason) {
-        return new AuthDecision(outcome, false, List.of(), reason);
+        return new AuthDecision(outcome, false, List.of(), false, reason);
     }
 
     public boolean allowed() {

@@ -33,9 +33,22 @@ public interface GatewayConfig {
     @WithName("gateway-id")
     Optional<String> gatewayId();
 
-    /** Accept clients without credentials. Only allowed while listening on loopback. */
-    @WithDefault("false")
-    boolean allowAnonymous();
+    /**
+     * Accept clients without credentials. Default: true when no credential store is configured (a
+     * broker on loopback, like Mosquitto 2), false otherwise. Only allowed while listening on loopback.
+     */
+    Optional<Boolean> allowAnonymous();
+
+    Auth auth();
+
+    interface Auth {
+        /** Base URL of the auth-service, e.g. http://auth-service:8090. Unset: no remote authentication. */
+        Optional<String> serviceUrl();
+
+        /** Upper bound for one CONNECT's authentication; beyond it the client gets "server unavailable". */
+        @WithDefault("3s")
+        Duration timeout();
+    }
 
     /** Largest MQTT packet accepted, in bytes (Vert.x's own default is 8 KB). */
     @WithDefault("262144")

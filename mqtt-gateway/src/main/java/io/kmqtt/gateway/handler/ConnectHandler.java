@@ -1,11 +1,16 @@
 package io.kmqtt.gateway.handler;
 
+import io.kmqtt.core.auth.AuthBackend;
+import io.kmqtt.core.auth.AuthDecision;
+import io.kmqtt.core.auth.AuthRequest;
+import io.kmqtt.core.auth.Permissions;
 import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.topic.TopicLimits;
 import io.kmqtt.core.topic.Topics;
 import io.kmqtt.gateway.GatewayMetrics;
+import io.kmqtt.gateway.GatewayMetrics.AuthResult;
 import io.kmqtt.gateway.config.GatewayConfig;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
@@ -23,6 +28,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * A new connection's CONNECT: decide, register the session, and wire one handler per packet type.
  * Everything after this runs on the connection's event loop.
@@ -39,10 +46,12 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
     private final LocalSubscriptions subscriptions;
     private final GatewayMetrics metrics;
     private final TopicLimits limits;
+    private final AuthBackend authBackend;
+    private final boolean allowAnonymous;
 
     @Inject
     public ConnectHandler(GatewayConfig config, MessageBus bus, GatewayRef gateway, SessionRegistry sessions,
-                          LocalSubscriptions subscriptions, GatewayMetrics metrics) {
+                          LocalSubscriptions subscriptions, GatewayMetrics metrics, AuthBackend authBackend) {
         this.config = config;
         this.bus = bus;
         this.gateway = gateway;
@@ -50,41 +59,95 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         this.subscriptions = subscriptions;
         this.metrics = metrics;
         this.limits = new TopicLimits(config.maxTopicLength(), config.maxTopicLevels());
+        this.authBackend = authBackend;
+        this.allowAnonymous = allowsAnonymous(config, authBackend);
+    }
+
+    /** Anonymous access defaults to on only when there is nothing to authenticate against. */
+    public static boolean allowsAnonymous(GatewayConfig config, AuthBackend authBackend) {
+        return config.allowAnonymous().orElse(!authBackend.configured());
     }
 
     @Override
     public void handle(MqttEndpoint endpoint) {
         boolean v5 = endpoint.protocolVersion() == 5;
-        if (endpoint.auth() == null && !config.allowAnonymous()) {
-            LOG.infof("CONNECT from %s (client '%s') refused: no credentials and anonymous access is off",
-                    endpoint.remoteAddress(), endpoint.clientIdentifier());
-            endpoint.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
-                    : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
-            return;
-        }
-        if (endpoint.auth() != null && !config.allowAnonymous()) {
-            // Credentials cannot be checked until the auth-service is configured.
-            LOG.infof("CONNECT from %s (client '%s') refused: no authentication backend is configured",
-                    endpoint.remoteAddress(), endpoint.clientIdentifier());
-            endpoint.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
-                    : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
-            return;
-        }
         if (endpoint.will() != null && endpoint.will().isWillFlag()
                 && !Topics.validateName(endpoint.will().getWillTopic(), limits).isValid()) {
-            LOG.infof("CONNECT from %s (client '%s') refused: invalid will topic", endpoint.remoteAddress(),
-                    endpoint.clientIdentifier());
-            endpoint.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID
-                    : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED);
+            refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, "invalid will topic");
             return;
         }
-        accept(endpoint);
+        String username = endpoint.auth() == null ? null : endpoint.auth().getUsername();
+        if (username == null) {
+            if (allowAnonymous) {
+                accept(endpoint, Permissions.ALLOW_ALL);
+            } else {
+                metrics.authenticated(AuthResult.NOT_AUTHORIZED);
+                refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+                        : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "no credentials and anonymous access is off");
+            }
+            return;
+        }
+        if (!authBackend.configured()) {
+            if (allowAnonymous) {
+                accept(endpoint, Permissions.ALLOW_ALL); // like Mosquitto without a password file: names are not checked
+            } else {
+                metrics.authenticated(AuthResult.NOT_AUTHORIZED);
+                refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+                        : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "no credential store is configured");
+            }
+            return;
+        }
+        Context context = Vertx.currentContext();
+        String password = endpoint.auth().getPassword();
+        AuthRequest request = new AuthRequest(endpoint.clientIdentifier(), username,
+                password == null ? null : password.getBytes(StandardCharsets.UTF_8), String.valueOf(endpoint.remoteAddress()));
+        authBackend.authenticator().authenticate(request)
+                .exceptionally(error -> AuthDecision.refuse(AuthDecision.Outcome.UNAVAILABLE, error.toString()))
+                .thenAccept(decision -> context.runOnContext(v -> decide(endpoint, username, decision)));
     }
 
-    private void accept(MqttEndpoint endpoint) {
+    private void decide(MqttEndpoint endpoint, String username, AuthDecision decision) {
+        boolean v5 = endpoint.protocolVersion() == 5;
+        switch (decision.outcome()) {
+            case ALLOW -> {
+                metrics.authenticated(AuthResult.SUCCESS);
+                accept(endpoint, Permissions.resolve(decision.superuser(), decision.rules(), username,
+                        endpoint.clientIdentifier(), decision.allowOnNoMatch()));
+            }
+            case BAD_CREDENTIALS -> {
+                metrics.authenticated(AuthResult.BAD_CREDENTIALS);
+                refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
+                        : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD, decision.reason());
+            }
+            case NOT_AUTHORIZED -> {
+                metrics.authenticated(AuthResult.NOT_AUTHORIZED);
+                refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+                        : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, decision.reason());
+            }
+            case UNAVAILABLE -> {
+                metrics.authenticated(AuthResult.UNAVAILABLE);
+                // Never "bad credentials" for an outage: the client must retry, not discard its password.
+                refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
+                        : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, decision.reason());
+            }
+        }
+    }
+
+    private static void refuse(MqttEndpoint endpoint, MqttConnectReturnCode code, String why) {
+        LOG.infof("CONNECT from %s (client '%s', user '%s') refused with %s: %s", endpoint.remoteAddress(),
+                endpoint.clientIdentifier(), endpoint.auth() == null ? "" : endpoint.auth().getUsername(), code, why);
+        try {
+            endpoint.reject(code);
+        } catch (IllegalStateException gone) {
+            // the client hung up while we were deciding
+        }
+    }
+
+    private void accept(MqttEndpoint endpoint, Permissions permissions) {
         Context context = Vertx.currentContext();
-        ClientSession session = new ClientSession(endpoint.clientIdentifier(), endpoint, config.inflightWindow(),
-                config.maxQueuedMessages(), metrics);
+        ClientSession session = new ClientSession(endpoint.clientIdentifier(), endpoint, permissions,
+                config.inflightWindow(), config.maxQueuedMessages(), metrics);
         PublishHandler publish = new PublishHandler(session, context, bus, gateway, limits, metrics);
         SubscribeHandler subscribe = new SubscribeHandler(session, context, subscriptions, limits);
         UnsubscribeHandler unsubscribe = new UnsubscribeHandler(session, context, subscriptions, limits);
@@ -119,7 +182,12 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
             connack.add(new MqttProperties.IntegerProperty(
                     MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), config.maxMessageSize()));
         }
-        endpoint.accept(false, connack);
+        try {
+            endpoint.accept(false, connack);
+        } catch (IllegalStateException gone) {
+            sessions.unregister(session); // the client hung up during authentication
+            return;
+        }
         metrics.connected();
     }
 
@@ -129,6 +197,10 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         subscriptions.unsubscribeAll(session);
         MqttWill will = session.endpoint().will();
         if (!normalDisconnect && will != null && will.isWillFlag()) {
+            if (!session.permissions().canPublish(will.getWillTopic())) {
+                LOG.infof("will message of '%s' to '%s' dropped: not allowed by its ACL", session.clientId(), will.getWillTopic());
+                return;
+            }
             publishWill(session, will);
         }
     }

@@ -56,6 +56,10 @@ public final class PublishHandler {
             return;
         }
         int qos = message.qosLevel().value();
+        if (!session.permissions().canPublish(topic)) {
+            refuseByAcl(message, topic, qos);
+            return;
+        }
         if (qos == 2 && !session.beginInboundQos2(message.messageId())) {
             // A repeat of a QoS 2 PUBLISH we already accepted: acknowledge again, forward nothing (MQTT-4.3.3-9).
             session.acks().complete(session.acks().expect(message.messageId(), 2), null);
@@ -98,6 +102,20 @@ public final class PublishHandler {
                         "message bus unavailable, the client will retry after reconnecting: " + error.getMessage());
             }
         }));
+    }
+
+    /**
+     * A publish the ACL forbids is dropped and the client stays connected. MQTT 5 clients learn it
+     * from PUBACK/PUBREC reason 0x87; MQTT 3.1.1 has no negative acknowledgement, so they get a plain
+     * acknowledgement (as Mosquitto and EMQX do) and the log says why nothing was delivered.
+     */
+    private void refuseByAcl(MqttPublishMessage message, String topic, int qos) {
+        metrics.dropped(DropReason.ACL_DENIED, 1);
+        LOG.infof("PUBLISH from '%s' to '%s' denied by ACL", session.clientId(), abbreviate(topic));
+        if (qos > 0) {
+            session.acks().complete(session.acks().expect(message.messageId(), qos),
+                    session.isMqtt5() ? MqttPubAckReasonCode.NOT_AUTHORIZED : null);
+        }
     }
 
     /** PUBREL for an inbound QoS 2 message: the client may now forget it, and so may we. */

@@ -51,6 +51,10 @@ public final class SubscribeHandler {
                 codes[i] = MqttSubAckReasonCode.TOPIC_FILTER_INVALID;
                 LOG.infof("client '%s': subscription to '%s' refused: filter %s", session.clientId(),
                         PublishHandler.abbreviate(filter), verdict.description());
+            } else if (!session.permissions().canSubscribe(filter)) {
+                codes[i] = MqttSubAckReasonCode.NOT_AUTHORIZED;
+                LOG.infof("client '%s': subscription to '%s' denied by ACL", session.clientId(),
+                        PublishHandler.abbreviate(filter));
             } else {
                 int qos = Math.min(sub.qualityOfService().value(), 2);
                 codes[i] = MqttSubAckReasonCode.qosGranted(io.netty.handler.codec.mqtt.MqttQoS.valueOf(qos));

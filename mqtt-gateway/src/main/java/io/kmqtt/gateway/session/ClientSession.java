@@ -1,5 +1,6 @@
 package io.kmqtt.gateway.session;
 
+import io.kmqtt.core.auth.Permissions;
 import io.kmqtt.core.message.Envelope;
 import io.kmqtt.gateway.GatewayMetrics;
 import io.kmqtt.gateway.GatewayMetrics.DropReason;
@@ -41,6 +42,7 @@ public final class ClientSession {
 
     private final String clientId;
     private final MqttEndpoint endpoint;
+    private final Permissions permissions;
     private final int inflightWindow;
     private final int maxQueued;
     private final GatewayMetrics metrics;
@@ -56,10 +58,11 @@ public final class ClientSession {
     private final AtomicInteger drainRequests = new AtomicInteger();
     private volatile boolean closed;
 
-    public ClientSession(String clientId, MqttEndpoint endpoint, int inflightWindow, int maxQueued,
-                         GatewayMetrics metrics) {
+    public ClientSession(String clientId, MqttEndpoint endpoint, Permissions permissions, int inflightWindow,
+                         int maxQueued, GatewayMetrics metrics) {
         this.clientId = clientId;
         this.endpoint = endpoint;
+        this.permissions = permissions;
         this.inflightWindow = inflightWindow;
         this.maxQueued = maxQueued;
         this.metrics = metrics;
@@ -72,6 +75,11 @@ public final class ClientSession {
 
     public MqttEndpoint endpoint() {
         return endpoint;
+    }
+
+    /** What this client may publish and subscribe to, decided at CONNECT. */
+    public Permissions permissions() {
+        return permissions;
     }
 
     public boolean isMqtt5() {

@@ -1,0 +1,67 @@
+package io.kmqtt.auth.service;
+
+import io.kmqtt.auth.store.CredentialStore;
+import io.kmqtt.auth.store.StoreUnavailableException;
+import io.kmqtt.core.auth.AuthDecision;
+import io.kmqtt.core.auth.AuthDecision.Outcome;
+import io.kmqtt.core.auth.AuthRequest;
+import io.kmqtt.core.auth.Authenticator;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * Checks CONNECT credentials against a credential store. Slow hashes (bcrypt, pbkdf2) are verified
+ * on a worker executor, never on the event loop that delivered the store's answer.
+ */
+public final class CredentialAuthenticator implements Authenticator {
+
+    private final CredentialStore store;
+    private final PasswordHashing hashing;
+    private final Executor slowHashes;
+    private final boolean allowOnNoMatch;
+
+    public CredentialAuthenticator(CredentialStore store, PasswordHashing hashing, Executor slowHashes,
+                                   boolean allowOnNoMatch) {
+        this.store = store;
+        this.hashing = hashing;
+        this.slowHashes = slowHashes;
+        this.allowOnNoMatch = allowOnNoMatch;
+    }
+
+    @Override
+    public CompletionStage<AuthDecision> authenticate(AuthRequest request) {
+        if (request.username() == null || request.username().isEmpty()) {
+            return CompletableFuture.completedFuture(AuthDecision.refuse(Outcome.NOT_AUTHORIZED, "no username"));
+        }
+        CompletionStage<CredentialStore.StoredUser> found;
+        try {
+            found = store.find(request.username(), request.clientId());
+        } catch (RuntimeException e) {
+            found = CompletableFuture.failedFuture(e);
+        }
+        boolean slow = hashing.spec().startsWith("bcrypt") || hashing.spec().startsWith("pbkdf2");
+        return (slow ? found.thenApplyAsync(user -> check(user, request), slowHashes) : found.thenApply(user -> check(user, request)))
+                .exceptionally(CredentialAuthenticator::unavailable);
+    }
+
+    private AuthDecision check(CredentialStore.StoredUser user, AuthRequest request) {
+        if (user == null) {
+            return AuthDecision.refuse(Outcome.BAD_CREDENTIALS, "unknown user '" + request.username() + "'");
+        }
+        if (!hashing.verify(request.password(), user.passwordHash(), user.salt())) {
+            return AuthDecision.refuse(Outcome.BAD_CREDENTIALS, "wrong password for user '" + request.username() + "'");
+        }
+        return AuthDecision.allow(user.superuser(), user.rules(), allowOnNoMatch);
+    }
+
+    private static AuthDecision unavailable(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof StoreUnavailableException) {
+            return AuthDecision.refuse(Outcome.UNAVAILABLE, cause.getMessage());
+        }
+        return AuthDecision.refuse(Outcome.UNAVAILABLE, "authentication failed unexpectedly: " + cause);
+    }
+}
