@@ -36,7 +36,12 @@ final class Clients {
         final BlockingQueue<Mqtt5Publish> received = new LinkedBlockingQueue<>();
 
         Collector(int port, String clientId) {
-            client = connect(port, clientId);
+            this(connect(port, clientId));
+        }
+
+        /** Collects for an already connected client. */
+        Collector(Mqtt5BlockingClient connected) {
+            client = connected;
             client.toAsync().publishes(MqttGlobalPublishFilter.ALL, received::add);
         }
 

@@ -38,7 +38,8 @@ class StandaloneIT {
         broker = ChildProcess.start(List.of(Cluster.ROOT.resolve("bin/broker").toString()),
                 Map.of("MQTT_TCP_PORT", Integer.toString(port), "QUARKUS_HTTP_PORT", "0",
                         "JAVA_OPTS", "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"), log);
-        broker.awaitLogLine("listening on 127.0.0.1:" + port + " (TCP), anonymous clients allowed", Duration.ofSeconds(120));
+        broker.awaitLogLine("listening on 127.0.0.1:" + port + " (TCP), authentication: none, anonymous clients allowed",
+                Duration.ofSeconds(120));
     }
 
     @AfterAll
