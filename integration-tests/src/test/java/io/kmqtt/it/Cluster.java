@@ -42,13 +42,18 @@ final class Cluster implements AutoCloseable {
 
     /** Starts a gateway and waits until it listens; returns it with its MQTT port. */
     Gateway startGateway(String id) throws Exception {
+        return startGateway(id, Map.of("MQTT_ALLOW_ANONYMOUS", "true"));
+    }
+
+    /** Starts a gateway with extra environment (authentication, limits). */
+    Gateway startGateway(String id, Map<String, String> extraEnv) throws Exception {
         int mqttPort = FreePorts.find();
         Map<String, String> env = commonEnv();
         env.put("MQTT_GATEWAY_ID", id);
         env.put("MQTT_TCP_HOST", "127.0.0.1");
         env.put("MQTT_TCP_PORT", Integer.toString(mqttPort));
-        env.put("MQTT_ALLOW_ANONYMOUS", "true");
         env.put("MQTT_HEARTBEAT_INTERVAL", "1s");
+        env.putAll(extraEnv);
         ChildProcess p = launch("mqtt-gateway", id, env);
         p.awaitLogLine("listening on 127.0.0.1:" + mqttPort, Duration.ofSeconds(60));
         return new Gateway(id, mqttPort, p);
@@ -62,6 +67,19 @@ final class Cluster implements AutoCloseable {
         ChildProcess p = launch("routing-service", name, env);
         p.awaitLogLine("routing service started", Duration.ofSeconds(60));
         return p;
+    }
+
+    /** Starts an auth-service on Redis; returns its base URL. */
+    String startAuthService(String redisUrl) throws Exception {
+        int httpPort = FreePorts.find();
+        Map<String, String> env = new HashMap<>();
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
+        env.put("QUARKUS_REDIS_HOSTS", redisUrl);
+        env.put("AUTH_PASSWORD_HASH", "plain");
+        ChildProcess p = launch("auth-service", "auth-service", env);
+        p.awaitLogLine("authenticating against Redis", Duration.ofSeconds(60));
+        p.awaitLogLine("Listening on", Duration.ofSeconds(60));
+        return "http://127.0.0.1:" + httpPort;
     }
 
     private Map<String, String> commonEnv() {
