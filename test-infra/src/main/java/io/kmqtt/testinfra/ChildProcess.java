@@ -19,11 +19,13 @@ public final class ChildProcess implements AutoCloseable {
     private final Process process;
     private final Path logFile;
     private final String name;
+    private final long logStart;
     private final Thread shutdownHook;
 
-    private ChildProcess(Process process, Path logFile, String name) {
+    private ChildProcess(Process process, Path logFile, long logStart, String name) {
         this.process = process;
         this.logFile = logFile;
+        this.logStart = logStart;
         this.name = name;
         this.shutdownHook = new Thread(() -> destroyTree(true), "stop-" + name);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -32,11 +34,12 @@ public final class ChildProcess implements AutoCloseable {
     /** Starts command with the extra environment, stdout and stderr appended to logFile. */
     public static ChildProcess start(List<String> command, Map<String, String> env, Path logFile) throws IOException {
         Files.createDirectories(logFile.toAbsolutePath().getParent());
+        long logStart = Files.exists(logFile) ? Files.size(logFile) : 0;
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         builder.environment().putAll(env);
-        return new ChildProcess(builder.start(), logFile, logFile.getFileName().toString());
+        return new ChildProcess(builder.start(), logFile, logStart, logFile.getFileName().toString());
     }
 
     public long pid() {
@@ -68,9 +71,15 @@ public final class ChildProcess implements AutoCloseable {
                 + logTail(40));
     }
 
+    /** What this process has written so far; earlier runs appended to the same file are skipped. */
     public String log() {
         try {
-            return Files.exists(logFile) ? Files.readString(logFile, StandardCharsets.UTF_8) : "";
+            if (!Files.exists(logFile)) {
+                return "";
+            }
+            byte[] all = Files.readAllBytes(logFile);
+            int from = (int) Math.min(logStart, all.length);
+            return new String(all, from, all.length - from, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -5,7 +5,7 @@ import io.kmqtt.auth.store.CredentialStore;
 import io.kmqtt.auth.store.FileCredentialStore;
 import io.kmqtt.auth.store.RedisCredentialStore;
 import io.kmqtt.core.auth.AuthBackend;
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.vertx.mutiny.redis.client.Redis;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
@@ -29,7 +29,7 @@ public class AuthBackendProducer {
 
     @Produces
     @Singleton
-    AuthBackend authBackend(AuthConfig config, Instance<ReactiveRedisDataSource> redis,
+    AuthBackend authBackend(AuthConfig config, Instance<Redis> redis,
                             @ConfigProperty(name = "quarkus.redis.hosts") Optional<String> redisHosts) {
         CredentialStore store;
         if (redisHosts.isPresent()) {

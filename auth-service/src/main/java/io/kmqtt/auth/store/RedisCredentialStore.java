@@ -2,9 +2,11 @@ package io.kmqtt.auth.store;
 
 import io.kmqtt.auth.config.AuthConfig;
 import io.kmqtt.core.auth.AclRule;
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.mutiny.redis.client.Command;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
@@ -14,18 +16,19 @@ import java.util.concurrent.CompletionStage;
 /**
  * Users in Redis with the emq_auth_redis layout, read with the configured commands: by default
  * {@code HMGET mqtt_user:%u password}, {@code HGET mqtt_user:%u is_superuser} and
- * {@code HGETALL mqtt_acl:%u}, sent together. The commands are split into arguments before %u and
- * %c are substituted, so a username can never add arguments.
+ * {@code HGETALL mqtt_acl:%u}, sent as one batch on one pooled connection (one round trip and
+ * one connection per CONNECT). The commands are split into arguments before %u and %c are
+ * substituted, so a username can never add arguments.
  */
 public final class RedisCredentialStore implements CredentialStore {
 
     private static final Logger LOG = Logger.getLogger(RedisCredentialStore.class);
 
-    private final ReactiveRedisDataSource redis;
+    private final Redis redis;
     private final AuthConfig.Redis config;
     private final String hosts;
 
-    public RedisCredentialStore(ReactiveRedisDataSource redis, AuthConfig.Redis config, String hosts) {
+    public RedisCredentialStore(Redis redis, AuthConfig.Redis config, String hosts) {
         this.redis = redis;
         this.config = config;
         this.hosts = hosts;
@@ -33,26 +36,25 @@ public final class RedisCredentialStore implements CredentialStore {
 
     @Override
     public CompletionStage<StoredUser> find(String username, String clientId) {
-        Uni<Response> auth = run(config.authCmd(), username, clientId);
-        Uni<Response> superuser = run(config.superCmd(), username, clientId);
-        Uni<Response> acl = run(config.aclCmd(), username, clientId);
-        return Uni.combine().all().unis(auth, superuser, acl).asTuple()
+        List<Request> batch = List.of(request(config.authCmd(), username, clientId),
+                request(config.superCmd(), username, clientId), request(config.aclCmd(), username, clientId));
+        return redis.batch(batch)
                 .ifNoItem().after(config.timeout()).fail()
                 .onFailure().transform(e -> {
                     LOG.warnf("Redis at %s did not answer for user '%s': %s", hosts, username, e.toString());
                     return new StoreUnavailableException("Redis at " + hosts + " unavailable: " + e, e);
                 })
-                .map(t -> toUser(username, t.getItem1(), t.getItem2(), t.getItem3()))
+                .map(replies -> toUser(username, replies.get(0), replies.get(1), replies.get(2)))
                 .subscribeAsCompletionStage();
     }
 
-    private Uni<Response> run(String template, String username, String clientId) {
+    private static Request request(String template, String username, String clientId) {
         String[] words = template.trim().split("\\s+");
-        String[] args = new String[words.length - 1];
+        Request request = Request.cmd(Command.create(words[0]));
         for (int i = 1; i < words.length; i++) {
-            args[i - 1] = words[i].replace("%u", username).replace("%c", clientId == null ? "" : clientId);
+            request.arg(words[i].replace("%u", username).replace("%c", clientId == null ? "" : clientId));
         }
-        return redis.execute(words[0], args);
+        return request;
     }
 
     private static StoredUser toUser(String username, Response auth, Response superuser, Response acl) {
