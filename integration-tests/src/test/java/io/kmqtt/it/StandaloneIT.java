@@ -2,6 +2,8 @@ package io.kmqtt.it;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import io.kmqtt.testinfra.ChildProcess;
 import io.kmqtt.testinfra.FreePorts;
 import org.eclipse.paho.client.mqttv3.MqttClient;
@@ -157,15 +159,39 @@ class StandaloneIT {
     }
 
     @Test
-    void sigtermStopsTheBrokerCleanly() throws Exception {
+    void sigtermDrainsClientsGraduallyThenStopsCleanly() throws Exception {
         int otherPort = FreePorts.find();
         Path log = Cluster.ROOT.resolve("integration-tests/target/standalone-sigterm.log");
         ChildProcess other = ChildProcess.start(List.of(Cluster.ROOT.resolve("bin/broker").toString()),
-                Map.of("MQTT_TCP_PORT", Integer.toString(otherPort), "QUARKUS_HTTP_PORT", "0",
+                Map.of("MQTT_TCP_PORT", Integer.toString(otherPort), "QUARKUS_HTTP_PORT", "0", "MQTT_DRAIN_DURATION", "2s",
                         "JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"), log);
         other.awaitLogLine("listening on 127.0.0.1:" + otherPort, Duration.ofSeconds(120));
+
+        int clients = 20;
+        BlockingQueue<Long> disconnectedAt = new LinkedBlockingQueue<>();
+        BlockingQueue<String> reasons = new LinkedBlockingQueue<>();
+        for (int i = 0; i < clients; i++) {
+            Mqtt5Client.builder().identifier("drained-" + i).serverHost("127.0.0.1").serverPort(otherPort)
+                    .addDisconnectedListener(context -> {
+                        disconnectedAt.add(System.nanoTime());
+                        reasons.add(context.getCause() instanceof Mqtt5DisconnectException d
+                                ? d.getMqttMessage().getReasonCode().name() : context.getCause().toString());
+                    })
+                    .buildBlocking().connect();
+        }
         other.stop();
         assertThat(other.isAlive()).isFalse();
-        assertThat(Files.readString(log)).contains("MQTT gateway standalone/").contains("stopped");
+        assertThat(other.log()).contains("draining 20 client(s) over PT2S").contains("MQTT gateway standalone/").contains("stopped")
+                .doesNotContain("ERROR");
+
+        List<Long> times = new java.util.ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            Long t = disconnectedAt.poll(10, TimeUnit.SECONDS);
+            assertThat(t).as("client %d disconnected", i).isNotNull();
+            times.add(t);
+        }
+        assertThat(reasons).containsOnly("SERVER_SHUTTING_DOWN");
+        long spreadMillis = (java.util.Collections.max(times) - java.util.Collections.min(times)) / 1_000_000;
+        assertThat(spreadMillis).as("disconnects spread over the drain duration").isBetween(1_200L, 5_000L);
     }
 }

@@ -27,7 +27,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Starts and stops the gateway: joins the bus (delivery channel, heartbeats), then opens the MQTT
- * listener; on shutdown closes connections and tells the routers it is leaving.
+ * listener; on shutdown refuses new CONNECTs, disconnects its clients (spread over
+ * {@code mqtt.drain-duration}) with "server shutting down", closes the listener and tells the
+ * routers it is leaving.
  */
 @ApplicationScoped
 public class MqttListener {
@@ -79,24 +81,26 @@ public class MqttListener {
                 .setAutoClientId(true)
                 .setTimeoutOnConnect((int) Math.max(1, config.connectTimeout().toSeconds()));
         options.setTcpNoDelay(true);
+        options.setUseProxyProtocol(config.proxyProtocol());
         server = MqttServer.create(vertx, options)
                 .endpointHandler(connectHandler)
                 .exceptionHandler(error -> LOG.warnf("MQTT connection error before CONNECT completed: %s", error.toString()));
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        LOG.infof("MQTT gateway %s listening on %s:%d (TCP), authentication: %s, anonymous clients %s", self,
-                config.tcp().host(), server.actualPort(), authBackend.description(),
-                ConnectHandler.allowsAnonymous(config, authBackend) ? "allowed" : "refused");
+        LOG.infof("MQTT gateway %s listening on %s:%d (TCP%s), authentication: %s, anonymous clients %s", self,
+                config.tcp().host(), server.actualPort(), config.proxyProtocol() ? ", PROXY protocol" : "",
+                authBackend.description(), ConnectHandler.allowsAnonymous(config, authBackend) ? "allowed" : "refused");
     }
 
     void stop(@Observes ShutdownEvent event) {
         if (heartbeatTimer >= 0) {
             vertx.cancelTimer(heartbeatTimer);
         }
+        connectHandler.refuseNewConnections();
+        ConnectionDrain.disconnectSpread(List.copyOf(sessions.all()), config.drainDuration(), session -> session.onLoop(() ->
+                Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "gateway shutting down")));
+        awaitSessionsClosed(5_000);
         if (server != null) {
             server.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
-        }
-        for (ClientSession session : List.copyOf(sessions.all())) {
-            Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "gateway shutting down");
         }
         bus.heartbeat(new GatewayHeartbeat(self, System.currentTimeMillis(), true)).toCompletableFuture()
                 .orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
@@ -104,6 +108,22 @@ public class MqttListener {
             deliveries.close();
         }
         LOG.infof("MQTT gateway %s stopped", self);
+    }
+
+    /** Lets the close handlers (route withdrawals, wills) run while the application is still up. */
+    private void awaitSessionsClosed(long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (sessions.size() > 0 && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (sessions.size() > 0) {
+            LOG.warnf("%d client(s) still open after the drain; closing the listener anyway", sessions.size());
+        }
     }
 
     /** Anonymous access is for a broker on loopback; anything reachable from outside needs credentials. */

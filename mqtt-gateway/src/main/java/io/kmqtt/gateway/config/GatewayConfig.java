@@ -81,4 +81,20 @@ public interface GatewayConfig {
     /** How often the gateway tells the routers it is alive. */
     @WithDefault("2s")
     Duration heartbeatInterval();
+
+    /**
+     * Expect a PROXY protocol (v1 or v2) header on every connection, as sent by HAProxy
+     * ({@code send-proxy-v2}) or an AWS NLB with proxy protocol on, so that the gateway sees the
+     * client's address instead of the load balancer's. Connections without the header are refused.
+     */
+    @WithDefault("false")
+    boolean proxyProtocol();
+
+    /**
+     * On shutdown, after the listener closes, clients are disconnected spread over this time
+     * rather than all at once, so that a rolling restart does not cause a reconnect storm.
+     * Keep it below the orchestrator's grace period (Kubernetes: terminationGracePeriodSeconds).
+     */
+    @WithDefault("0s")
+    Duration drainDuration();
 }

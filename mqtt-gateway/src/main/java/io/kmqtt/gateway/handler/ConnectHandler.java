@@ -48,6 +48,7 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
     private final TopicLimits limits;
     private final AuthBackend authBackend;
     private final boolean allowAnonymous;
+    private volatile boolean shuttingDown;
 
     @Inject
     public ConnectHandler(GatewayConfig config, MessageBus bus, GatewayRef gateway, SessionRegistry sessions,
@@ -68,9 +69,22 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         return config.allowAnonymous().orElse(!authBackend.configured());
     }
 
+    /**
+     * From now on every CONNECT gets "server unavailable", so that clients go to another gateway
+     * while this one drains the ones it has. The listener itself stays open until the drain ends:
+     * closing it would drop every connection at once.
+     */
+    public void refuseNewConnections() {
+        shuttingDown = true;
+    }
+
     @Override
     public void handle(MqttEndpoint endpoint) {
         boolean v5 = endpoint.protocolVersion() == 5;
+        if (shuttingDown) {
+            refuseShuttingDown(endpoint);
+            return;
+        }
         if (endpoint.will() != null && endpoint.will().isWillFlag()
                 && !Topics.validateName(endpoint.will().getWillTopic(), limits).isValid()) {
             refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID
@@ -144,9 +158,18 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         }
     }
 
+    private void refuseShuttingDown(MqttEndpoint endpoint) {
+        refuse(endpoint, endpoint.protocolVersion() == 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
+                : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "gateway shutting down");
+    }
+
     private void accept(MqttEndpoint endpoint, Permissions permissions) {
+        if (shuttingDown) {
+            refuseShuttingDown(endpoint); // its authentication finished after the drain began
+            return;
+        }
         Context context = Vertx.currentContext();
-        ClientSession session = new ClientSession(endpoint.clientIdentifier(), endpoint, permissions,
+        ClientSession session = new ClientSession(endpoint.clientIdentifier(), endpoint, context, permissions,
                 config.inflightWindow(), config.maxQueuedMessages(), metrics);
         PublishHandler publish = new PublishHandler(session, context, bus, gateway, limits, metrics);
         SubscribeHandler subscribe = new SubscribeHandler(session, context, subscriptions, limits);
@@ -171,8 +194,8 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
 
         ClientSession previous = sessions.register(session);
         if (previous != null) {
-            Disconnects.disconnect(previous.endpoint(), MqttDisconnectReasonCode.SESSION_TAKEN_OVER,
-                    "another connection with the same client id connected from " + endpoint.remoteAddress());
+            String why = "another connection with the same client id connected from " + endpoint.remoteAddress();
+            previous.onLoop(() -> Disconnects.disconnect(previous.endpoint(), MqttDisconnectReasonCode.SESSION_TAKEN_OVER, why));
         }
         MqttProperties connack = new MqttProperties();
         if (endpoint.protocolVersion() == 5) {

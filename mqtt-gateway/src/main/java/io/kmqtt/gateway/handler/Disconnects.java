@@ -26,9 +26,9 @@ public final class Disconnects {
                 props.add(new MqttProperties.StringProperty(MqttProperties.MqttPropertyType.REASON_STRING.value(), why));
                 endpoint.disconnect(reason, props);
             }
+            endpoint.close();
         } catch (IllegalStateException alreadyGone) {
             // the connection closed while we were deciding; nothing left to tell it
         }
-        endpoint.close();
     }
 }

@@ -7,6 +7,7 @@ import io.kmqtt.gateway.GatewayMetrics.DropReason;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.Context;
 import io.vertx.mqtt.MqttEndpoint;
 
 import java.util.ArrayDeque;
@@ -42,6 +43,7 @@ public final class ClientSession {
 
     private final String clientId;
     private final MqttEndpoint endpoint;
+    private final Context context;
     private final Permissions permissions;
     private final int inflightWindow;
     private final int maxQueued;
@@ -58,10 +60,11 @@ public final class ClientSession {
     private final AtomicInteger drainRequests = new AtomicInteger();
     private volatile boolean closed;
 
-    public ClientSession(String clientId, MqttEndpoint endpoint, Permissions permissions, int inflightWindow,
-                         int maxQueued, GatewayMetrics metrics) {
+    public ClientSession(String clientId, MqttEndpoint endpoint, Context context, Permissions permissions,
+                         int inflightWindow, int maxQueued, GatewayMetrics metrics) {
         this.clientId = clientId;
         this.endpoint = endpoint;
+        this.context = context;
         this.permissions = permissions;
         this.inflightWindow = inflightWindow;
         this.maxQueued = maxQueued;
@@ -71,6 +74,11 @@ public final class ClientSession {
 
     public String clientId() {
         return clientId;
+    }
+
+    /** Runs the action on this connection's event loop, where everything touching its endpoint must run. */
+    public void onLoop(Runnable action) {
+        context.runOnContext(v -> action.run());
     }
 
     public MqttEndpoint endpoint() {
