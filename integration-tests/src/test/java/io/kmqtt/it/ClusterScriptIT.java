@@ -1,0 +1,138 @@
+package io.kmqtt.it;
+
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import io.kmqtt.testinfra.FreePorts;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * bin/cluster as a user runs it: up with two gateways and two routers behind HAProxy, pub/sub
+ * through the load balancer with authenticated real clients, then down, leaving no process behind.
+ */
+class ClusterScriptIT {
+
+    private static final Path DIR = Cluster.ROOT.resolve("integration-tests/target/cluster-script");
+    private static final Pattern PROCESS_LINE = Pattern.compile("^(\\S+)\\s+(\\d+)\\s+(up|down)\\b", Pattern.MULTILINE);
+
+    private static int lbPort;
+    private static Map<String, Long> pids;
+
+    @BeforeAll
+    static void up() throws Exception {
+        lbPort = FreePorts.find();
+        String out = run(Duration.ofMinutes(5), "up", "--gateways", "2", "--routers", "2", "--users", "20");
+        pids = processes(out);
+        assertThat(pids.keySet()).contains("kafka", "redis", "auth-service", "admin-api", "router-1", "router-2",
+                "gw-1", "gw-2", "lb-1");
+        assertThat(out).contains("127.0.0.1:" + lbPort).doesNotContain(" down ");
+    }
+
+    @AfterAll
+    static void downIfStillUp() throws Exception {
+        if (pids != null && pids.values().stream().anyMatch(ClusterScriptIT::alive)) {
+            run(Duration.ofMinutes(1), "down");
+        }
+    }
+
+    @Test
+    void pubSubThroughTheLoadBalancerThenDownLeavesNothingBehind() throws Exception {
+        Mqtt5BlockingClient mobile = login("mobile7", null);
+        Clients.Collector inbox = new Clients.Collector(mobile).subscribe("topic/device_user7/t_1", MqttQos.AT_LEAST_ONCE);
+        Mqtt5BlockingClient device = login("device7", "127.0.0.5");
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            sent.add("m" + i);
+            Clients.publish(device, "topic/device_user7/t_1", "m" + i, MqttQos.AT_LEAST_ONCE);
+        }
+        assertThat(inbox.await(20, Duration.ofSeconds(20))).extracting(Clients::text).containsExactlyElementsOf(sent);
+        device.disconnect();
+        mobile.disconnect();
+
+        // The gateways read the PROXY protocol header: they log the client's own address, not HAProxy's.
+        Mqtt5ConnAckException refused = catchThrowableOfType(Mqtt5ConnAckException.class, () ->
+                Mqtt5Client.builder().identifier("intruder").serverHost("127.0.0.1").serverPort(lbPort)
+                        .transportConfig().localAddress(new InetSocketAddress("127.0.0.9", 0)).applyTransportConfig()
+                        .buildBlocking().connectWith().simpleAuth().username("user7")
+                        .password("wrong".getBytes(StandardCharsets.UTF_8)).applySimpleAuth().send());
+        assertThat(refused).isNotNull();
+        assertThat(gatewayLogs()).contains("CONNECT from 127.0.0.9:");
+
+        String status = run(Duration.ofSeconds(30), "status");
+        assertThat(processes(status)).containsOnlyKeys(pids.keySet());
+        assertThat(status).doesNotContain(" down ");
+
+        run(Duration.ofMinutes(2), "down");
+        assertThat(pids.entrySet()).allSatisfy(e -> assertThat(alive(e.getValue())).as(e.getKey() + " still running").isFalse());
+    }
+
+    private static Mqtt5BlockingClient login(String clientId, String sourceAddress) {
+        var builder = Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(lbPort);
+        if (sourceAddress != null) {
+            builder = builder.transportConfig().localAddress(new InetSocketAddress(sourceAddress, 0)).applyTransportConfig();
+        }
+        Mqtt5BlockingClient client = builder.buildBlocking();
+        client.connectWith().simpleAuth().username("user7").password("123456".getBytes(StandardCharsets.UTF_8))
+                .applySimpleAuth().send();
+        return client;
+    }
+
+    private static String gatewayLogs() throws Exception {
+        StringBuilder all = new StringBuilder();
+        try (Stream<Path> logs = Files.list(DIR.resolve("logs"))) {
+            for (Path log : logs.filter(p -> p.getFileName().toString().startsWith("gw-")).toList()) {
+                all.append(Files.readString(log));
+            }
+        }
+        return all.toString();
+    }
+
+    private static Map<String, Long> processes(String status) {
+        Map<String, Long> found = new HashMap<>();
+        Matcher m = PROCESS_LINE.matcher(status);
+        while (m.find()) {
+            found.put(m.group(1), Long.parseLong(m.group(2)));
+        }
+        return found;
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static String run(Duration timeout, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Cluster.ROOT.resolve("bin/cluster").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("KMQTT_CLUSTER_DIR", DIR.toString());
+        builder.environment().put("KMQTT_PORT_BASE", "24000");
+        builder.environment().put("MQTT_LB_PORT", Integer.toString(lbPort));
+        builder.environment().put("CLUSTER_JAVA_OPTS", "-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        Process process = builder.start();
+        byte[] output = process.getInputStream().readAllBytes();
+        assertThat(process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)).as("bin/cluster " + args[0] + " finished").isTrue();
+        String text = new String(output, StandardCharsets.UTF_8);
+        assertThat(process.exitValue()).as("bin/cluster " + String.join(" ", args) + ":\n" + text).isZero();
+        return text;
+    }
+}
