@@ -289,8 +289,10 @@ final class LoadRun {
         ByteBuf payload = c.channel.alloc().buffer(Math.max(Long.BYTES, scenario.payloadBytes()));
         BenchClient.writePayload(payload, scenario.payloadBytes());
         int packetId = qos1 ? c.nextPacketId() : 0;
-        MqttPublishMessage message = MqttMessageBuilders.publish().topicName(c.publishTopic)
-                .qos(qos1 ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE).messageId(packetId).payload(payload).build();
+        // built directly: MqttMessageBuilders.publish() copies or retains the payload, which would leak this buffer
+        MqttQoS qos = qos1 ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
+        MqttPublishMessage message = new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, false, qos, false, 0),
+                new io.netty.handler.codec.mqtt.MqttPublishVariableHeader(c.publishTopic, packetId), payload);
         if (qos1) {
             c.unacknowledged.put(packetId, System.nanoTime());
         }

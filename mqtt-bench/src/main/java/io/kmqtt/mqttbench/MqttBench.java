@@ -34,6 +34,24 @@ public final class MqttBench {
     static final double CI_TIME_SCALE = 0.02;
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("compare-reports")) {
+            // compare-reports OUT.md NAME=DIR ...: the side-by-side table (bin/mqtt-bench compare calls it)
+            Map<String, Path> runs = new LinkedHashMap<>();
+            for (int i = 2; i < args.length; i++) {
+                String[] kv = args[i].split("=", 2);
+                runs.put(kv[0], Path.of(kv[1]));
+            }
+            Comparison.write(Path.of(args[1]), runs);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("plan")) {
+            // plan --scenario S [--scale F]: how many connections and seed users a run needs
+            Options o = Options.parse(args);
+            Scenario s = o.scenario();
+            int users = s.family().equals("seed") ? s.pairs() : s.connections();
+            System.out.println("connections=" + s.connections() + " users=" + users);
+            return;
+        }
         if (args.length == 0 || !(args[0].equals("run") || args[0].equals("worker"))) {
             System.err.println("usage: bin/mqtt-bench run --scenario NAME --host H --port P --out DIR [options]; "
                     + "see the header of MqttBench.java or README.md");
