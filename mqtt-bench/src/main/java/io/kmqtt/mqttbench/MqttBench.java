@@ -71,6 +71,10 @@ public final class MqttBench {
 
     static Report run(Options o) throws Exception {
         Scenario scenario = o.scenario();
+        if (o.workers > 1 && !scenario.family().equals("seed")) {
+            throw new IllegalArgumentException(scenario.family() + " scenarios run in one load process (--workers 1): "
+                    + "only the seed family is split between processes");
+        }
         long start = System.currentTimeMillis() + 500;
         Map<String, Long> pids = o.brokerPids();
         System.out.printf(Locale.ROOT, "%s: %s, %,d connections at scale %s, %d load process(es), against %s:%d%n",
