@@ -1,10 +1,14 @@
 package io.kmqtt.core.bus;
 
 import io.kmqtt.core.message.Envelope;
+import io.kmqtt.core.state.ClusterTable;
+import io.kmqtt.core.state.InMemoryTable;
+import io.kmqtt.core.state.ReplicatedTable;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -13,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -47,6 +52,8 @@ public final class InMemoryMessageBus implements MessageBus {
     private final LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>(MAX_PENDING_DELIVERIES);
     private final Thread deliveryThread = new Thread(this::deliverLoop, "in-memory-deliveries");
     private volatile boolean running = true;
+    private final Map<ClusterTable, InMemoryTable> tables = new EnumMap<>(ClusterTable.class);
+    private final List<Consumer<byte[]>> broadcastListeners = new CopyOnWriteArrayList<>();
 
     public InMemoryMessageBus() {
         deliveryThread.setDaemon(true);
@@ -184,8 +191,26 @@ public final class InMemoryMessageBus implements MessageBus {
     }
 
     @Override
+    public synchronized ReplicatedTable table(ClusterTable table) {
+        return tables.computeIfAbsent(table, InMemoryTable::new);
+    }
+
+    @Override
+    public CompletionStage<Void> broadcast(byte[] command) {
+        broadcastListeners.forEach(l -> l.accept(command));
+        return DONE;
+    }
+
+    @Override
+    public Registration consumeBroadcasts(Consumer<byte[]> listener) {
+        broadcastListeners.add(listener);
+        return () -> broadcastListeners.remove(listener);
+    }
+
+    @Override
     public void close() {
         running = false;
+        broadcastListeners.clear();
         deliveryThread.interrupt();
         synchronized (shardLock) {
             shardOwner = null;

@@ -1,8 +1,11 @@
 package io.kmqtt.core.bus;
 
 import io.kmqtt.core.message.Envelope;
+import io.kmqtt.core.state.ClusterTable;
+import io.kmqtt.core.state.ReplicatedTable;
 
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * The channels gateways and routers talk through. Kafka in a cluster, memory in the standalone
@@ -42,6 +45,20 @@ public interface MessageBus extends AutoCloseable {
 
     /** Removes a route from one shard's durable route table, for routes of gateways that died. */
     CompletionStage<Void> withdrawRoute(int shard, RouteChange change);
+
+    // ---- cluster state ------------------------------------------------------------------
+
+    /**
+     * A replicated table of cluster state. The first call for a table may create its topic and wait
+     * for Kafka: make it at start-up, not on an event loop.
+     */
+    ReplicatedTable table(ClusterTable table);
+
+    /** Sends a command to every process that consumes broadcasts (every gateway). */
+    CompletionStage<Void> broadcast(byte[] command);
+
+    /** Receives the broadcasts sent from now on, from one thread. */
+    Registration consumeBroadcasts(Consumer<byte[]> listener);
 
     @Override
     void close();

@@ -9,6 +9,8 @@ import io.kmqtt.core.bus.RouteChange;
 import io.kmqtt.core.bus.ShardListener;
 import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.message.EnvelopeCodec;
+import io.kmqtt.core.state.ClusterTable;
+import io.kmqtt.core.state.ReplicatedTable;
 import io.kmqtt.core.topic.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -31,8 +33,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -60,6 +64,8 @@ public final class KafkaMessageBus implements MessageBus {
     private final List<Registration> registrations = new CopyOnWriteArrayList<>();
     private volatile Producer<byte[], byte[]> gatewayProducer;
     private volatile Producer<byte[], byte[]> routerProducer;
+    private final Map<ClusterTable, ReplicatedTable> tables = new ConcurrentHashMap<>();
+    private volatile boolean commandsReady;
 
     private KafkaMessageBus(KafkaBusSettings settings, Admin admin) {
         this.settings = settings;
@@ -179,6 +185,58 @@ public final class KafkaMessageBus implements MessageBus {
                 RouteRecords.routeKey(change.gateway(), change.filter()), null));
     }
 
+    // ---- cluster state ----------------------------------------------------------------------
+
+    @Override
+    public ReplicatedTable table(ClusterTable table) {
+        return tables.computeIfAbsent(table, t -> {
+            String topic = topics.table(t);
+            setUp(topic, () -> topics.ensureTable(admin, t));
+            return new KafkaTable(t, topic, record -> send(gatewayProducer(), record),
+                    listener -> register(new TableLoop(new KafkaConsumer<>(consumerProps(null)), topic, listener)));
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> broadcast(byte[] command) {
+        ensureCommands();
+        return send(gatewayProducer(), new ProducerRecord<>(topics.commands(), 0, null, command));
+    }
+
+    @Override
+    public Registration consumeBroadcasts(Consumer<byte[]> listener) {
+        ensureCommands();
+        return register(new BroadcastLoop(new KafkaConsumer<>(consumerProps(null)), topics.commands(), listener));
+    }
+
+    private void ensureCommands() {
+        if (!commandsReady) {
+            synchronized (this) {
+                if (!commandsReady) {
+                    setUp(topics.commands(), () -> topics.ensureCommands(admin));
+                    commandsReady = true;
+                }
+            }
+        }
+    }
+
+    private interface TopicCreation {
+        void run() throws InterruptedException, ExecutionException;
+    }
+
+    /** Creates a topic if missing and teaches the non-blocking gateway producer its metadata. */
+    private void setUp(String topic, TopicCreation creation) {
+        try {
+            creation.run();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating " + topic, e);
+        }
+        awaitMetadata(gatewayProducer(), topic);
+    }
+
     // ---- plumbing ---------------------------------------------------------------------------
 
     private static CompletableFuture<Void> send(Producer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record) {
@@ -235,23 +293,32 @@ public final class KafkaMessageBus implements MessageBus {
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 0);
         props.put(ProducerConfig.METADATA_MAX_IDLE_CONFIG, Integer.MAX_VALUE);
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props);
-        Instant deadline = Instant.now().plusSeconds(60);
-        for (String topic : List.of(topics.messages(), topics.routes(), topics.gateways())) {
-            while (true) {
-                try {
-                    producer.partitionsFor(topic);
-                    break;
-                } catch (TimeoutException e) {
-                    if (Instant.now().isAfter(deadline)) {
-                        producer.close(Duration.ZERO);
-                        throw new IllegalStateException("no metadata for topic " + topic + " from "
-                                + settings.bootstrapServers() + " within 60 s", e);
-                    }
-                    sleep(50); // the fetch was requested; give the sender thread time to do it
-                }
+        try {
+            for (String topic : List.of(topics.messages(), topics.routes(), topics.gateways())) {
+                awaitMetadata(producer, topic);
             }
+        } catch (IllegalStateException e) {
+            producer.close(Duration.ZERO);
+            throw e;
         }
         return producer;
+    }
+
+    /** Fetches a topic's metadata into the producer, waiting up to 60 s for Kafka to know the topic. */
+    private void awaitMetadata(Producer<byte[], byte[]> producer, String topic) {
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (true) {
+            try {
+                producer.partitionsFor(topic);
+                return;
+            } catch (TimeoutException e) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException("no metadata for topic " + topic + " from "
+                            + settings.bootstrapServers() + " within 60 s", e);
+                }
+                sleep(50); // the fetch was requested; give the sender thread time to do it
+            }
+        }
     }
 
     private Map<String, Object> producerProps() {

@@ -1,5 +1,6 @@
 package io.kmqtt.bus.kafka;
 
+import io.kmqtt.core.state.ClusterTable;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -42,6 +43,16 @@ public final class KafkaTopics {
         return settings.topicPrefix() + ".gateways";
     }
 
+    /** A replicated table of cluster state, compacted, keyed by the table's key. */
+    public String table(ClusterTable table) {
+        return settings.topicPrefix() + "." + table.topicSuffix();
+    }
+
+    /** Commands broadcast to every gateway (kick, takeover, subscribe on behalf of a client). */
+    public String commands() {
+        return settings.topicPrefix() + ".commands";
+    }
+
     /** One gateway's delivery channel. */
     public String deliveries(String gatewayId) {
         if (!GATEWAY_ID.matcher(gatewayId).matches()) {
@@ -82,6 +93,18 @@ public final class KafkaTopics {
                     + " partitions but bus.kafka.partitions is " + settings.partitions()
                     + "; set them equal (every service must agree on the shard function)");
         }
+    }
+
+    /** Creates a table's compacted topic if missing: the bus's shard count for large tables, else one partition. */
+    public void ensureTable(Admin admin, ClusterTable table) throws InterruptedException, ExecutionException {
+        create(admin, List.of(new NewTopic(table(table), table.partitioned() ? settings.partitions() : 1,
+                settings.replicationFactor()).configs(compacted())));
+    }
+
+    /** Creates the commands topic if missing: one partition, kept briefly (a command is for now or never). */
+    public void ensureCommands(Admin admin) throws InterruptedException, ExecutionException {
+        create(admin, List.of(new NewTopic(commands(), 1, settings.replicationFactor())
+                .configs(Map.of("cleanup.policy", "delete", "retention.ms", "600000"))));
     }
 
     /** Creates a gateway's delivery topic if missing. */

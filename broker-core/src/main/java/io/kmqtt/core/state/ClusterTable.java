@@ -1,0 +1,34 @@
+package io.kmqtt.core.state;
+
+/**
+ * The replicated tables of cluster state. Each is a compacted Kafka topic
+ * ({@code <prefix>.<topicSuffix>}) in a cluster and a map in the standalone broker.
+ */
+public enum ClusterTable {
+
+    /** One entry per client connection and gateway: presence, for the admin API. Keyed by {@link ClientRecord#key()}. */
+    CLIENTS("clients", true),
+    /** Banned client ids, usernames and addresses. Keyed by {@link BanRecord#key()}. */
+    BANNED("banned", false),
+    /** Every gateway's and router's latest status and counters. Keyed by {@link NodeRecord#key()}. */
+    NODES("nodes", false),
+    /** Credentials of the admin API (users and API keys); written and read by the admin API only. */
+    ADMINS("admins", false);
+
+    private final String topicSuffix;
+    private final boolean partitioned;
+
+    ClusterTable(String topicSuffix, boolean partitioned) {
+        this.topicSuffix = topicSuffix;
+        this.partitioned = partitioned;
+    }
+
+    public String topicSuffix() {
+        return topicSuffix;
+    }
+
+    /** Large tables are split over the bus's shard count; small ones live in one partition. */
+    public boolean partitioned() {
+        return partitioned;
+    }
+}
