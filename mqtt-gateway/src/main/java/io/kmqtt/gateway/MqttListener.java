@@ -1,14 +1,19 @@
 package io.kmqtt.gateway;
 
+import io.kmqtt.bus.NodeStatusReporter;
 import io.kmqtt.core.auth.AuthBackend;
 import io.kmqtt.core.bus.GatewayHeartbeat;
 import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.MessageBus;
+import io.kmqtt.gateway.cluster.BanList;
+import io.kmqtt.gateway.cluster.ClientPresence;
+import io.kmqtt.gateway.cluster.ClusterCommands;
 import io.kmqtt.gateway.config.GatewayConfig;
 import io.kmqtt.gateway.handler.ConnectHandler;
 import io.kmqtt.gateway.handler.Disconnects;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.SessionRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -18,11 +23,13 @@ import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,6 +59,30 @@ public class MqttListener {
     SessionRegistry sessions;
     @Inject
     AuthBackend authBackend;
+    @Inject
+    ClientPresence presence;
+    @Inject
+    BanList bans;
+    @Inject
+    ClusterCommands commands;
+    @Inject
+    MeterRegistry registry;
+    @ConfigProperty(name = "quarkus.http.port")
+    int httpPort;
+
+    /** Stat name in the nodes table → the gateway meter it is read from. */
+    private static final Map<String, String> NODE_STATS = Map.of(
+            "connections", "mqtt.connections",
+            "connects", "mqtt.connects",
+            "messages_in", "mqtt.messages.in",
+            "messages_out", "mqtt.messages.out",
+            "bytes_in", "mqtt.bytes.in",
+            "bytes_out", "mqtt.bytes.out",
+            "messages_dropped", "mqtt.messages.dropped",
+            "filters", "mqtt.subscription.filters");
+
+    private NodeStatusReporter status;
+    private long statusTimer = -1;
 
     private MqttServer server;
     private MessageBus.Registration deliveries;
@@ -72,6 +103,16 @@ public class MqttListener {
                                         error.getMessage());
                             }
                         }));
+
+        // Cluster state before the listener opens: bans apply to the first CONNECT, presence and
+        // takeovers are written from it on.
+        presence.start();
+        bans.start();
+        commands.start();
+        status = new NodeStatusReporter(bus, self.id(), "gateway", self.incarnation(),
+                NodeStatusReporter.httpUrl(config.advertisedHttpUrl(), httpPort), registry, NODE_STATS);
+        status.report();
+        statusTimer = vertx.setPeriodic(config.statsInterval().toMillis(), id -> status.report());
 
         MqttServerOptions options = new MqttServerOptions()
                 .setHost(config.tcp().host())
@@ -95,6 +136,9 @@ public class MqttListener {
         if (heartbeatTimer >= 0) {
             vertx.cancelTimer(heartbeatTimer);
         }
+        if (statusTimer >= 0) {
+            vertx.cancelTimer(statusTimer);
+        }
         connectHandler.refuseNewConnections();
         ConnectionDrain.disconnectSpread(List.copyOf(sessions.all()), config.drainDuration(), session -> session.onLoop(() ->
                 Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "gateway shutting down")));
@@ -104,6 +148,11 @@ public class MqttListener {
         }
         bus.heartbeat(new GatewayHeartbeat(self, System.currentTimeMillis(), true)).toCompletableFuture()
                 .orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        if (status != null) {
+            status.reportLeaving().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        }
+        commands.stop();
+        bans.stop();
         if (deliveries != null) {
             deliveries.close();
         }

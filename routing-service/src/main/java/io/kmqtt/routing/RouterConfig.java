@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /** The routing service's configuration; {@code router.gateway-expiry} is {@code ROUTER_GATEWAY_EXPIRY}. */
 @ConfigMapping(prefix = "router")
@@ -20,4 +21,14 @@ public interface RouterConfig {
     /** How often routes of dead gateways are looked for. */
     @WithDefault("2s")
     Duration sweepInterval();
+
+    /** This router's name in the nodes table and the admin API. Default: {@code router-<hostname>-<pid>}. */
+    Optional<String> nodeId();
+
+    /** Base URL of this router's HTTP port, for the admin API. Default: {@code http://<hostname>:<quarkus.http.port>}. */
+    Optional<String> advertisedHttpUrl();
+
+    /** How often the router writes its status and counters to the nodes table. */
+    @WithDefault("5s")
+    Duration statsInterval();
 }

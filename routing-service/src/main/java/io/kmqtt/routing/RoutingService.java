@@ -1,5 +1,6 @@
 package io.kmqtt.routing;
 
+import io.kmqtt.bus.NodeStatusReporter;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.routing.GatewayLiveness;
 import io.kmqtt.core.routing.Router;
@@ -11,7 +12,13 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Map;
+import java.util.UUID;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,11 +39,14 @@ public class RoutingService {
     RouterConfig config;
     @Inject
     MeterRegistry registry;
+    @ConfigProperty(name = "quarkus.http.port")
+    int httpPort;
 
     private Router router;
     private MessageBus.Registration heartbeats;
     private MessageBus.Registration shards;
     private ScheduledExecutorService sweeper;
+    private NodeStatusReporter status;
 
     void start(@Observes StartupEvent event) {
         GatewayLiveness liveness = new GatewayLiveness(config.gatewayExpiry().toMillis(), System::currentTimeMillis);
@@ -51,6 +61,12 @@ public class RoutingService {
         long every = config.sweepInterval().toMillis();
         sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
         registerMetrics();
+        status = new NodeStatusReporter(bus, config.nodeId().orElseGet(RoutingService::defaultNodeId), "router",
+                UUID.randomUUID().toString(), NodeStatusReporter.httpUrl(config.advertisedHttpUrl(), httpPort), registry,
+                Map.of("routes", "router.routes", "shards", "router.shards.owned", "messages_in", "router.messages.in",
+                        "deliveries_out", "router.deliveries.out", "messages_unrouted", "router.messages.unrouted"));
+        long statsEvery = config.statsInterval().toMillis();
+        sweeper.scheduleWithFixedDelay(this::reportStatus, 0, statsEvery, TimeUnit.MILLISECONDS);
         LOG.infof("routing service started on %d shard(s); gateways silent for %s are dropped", bus.shardCount(),
                 config.gatewayExpiry());
     }
@@ -71,9 +87,30 @@ public class RoutingService {
         Gauge.builder("router.shards.owned", router, r -> r.ownedShards().size()).register(registry);
     }
 
+    private void reportStatus() {
+        try {
+            status.report();
+        } catch (RuntimeException e) {
+            LOG.warn("writing router status failed; will retry", e);
+        }
+    }
+
+    private static String defaultNodeId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "localhost";
+        }
+        return "router-" + host + "-" + ProcessHandle.current().pid();
+    }
+
     void stop(@Observes ShutdownEvent event) {
         if (sweeper != null) {
             sweeper.shutdownNow();
+        }
+        if (status != null) {
+            status.reportLeaving().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         }
         if (shards != null) {
             shards.close();

@@ -78,6 +78,16 @@ public interface GatewayConfig {
     @WithDefault("10s")
     Duration connectTimeout();
 
+    /**
+     * Base URL at which the admin API reaches this gateway's HTTP port (client details), written to
+     * the nodes table. Default: {@code http://<hostname>:<quarkus.http.port>}.
+     */
+    Optional<String> advertisedHttpUrl();
+
+    /** How often the gateway writes its status and counters to the nodes table. */
+    @WithDefault("5s")
+    Duration statsInterval();
+
     /** How often the gateway tells the routers it is alive. */
     @WithDefault("2s")
     Duration heartbeatInterval();

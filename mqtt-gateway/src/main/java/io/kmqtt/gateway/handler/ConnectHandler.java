@@ -7,10 +7,14 @@ import io.kmqtt.core.auth.Permissions;
 import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.message.Envelope;
+import io.kmqtt.core.state.BanRecord;
 import io.kmqtt.core.topic.TopicLimits;
 import io.kmqtt.core.topic.Topics;
 import io.kmqtt.gateway.GatewayMetrics;
 import io.kmqtt.gateway.GatewayMetrics.AuthResult;
+import io.kmqtt.gateway.cluster.BanList;
+import io.kmqtt.gateway.cluster.ClientPresence;
+import io.kmqtt.gateway.cluster.ClusterCommands;
 import io.kmqtt.gateway.config.GatewayConfig;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
@@ -29,6 +33,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
  * A new connection's CONNECT: decide, register the session, and wire one handler per packet type.
@@ -48,11 +53,18 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
     private final TopicLimits limits;
     private final AuthBackend authBackend;
     private final boolean allowAnonymous;
+    private final ClientPresence presence;
+    private final BanList bans;
+    private final ClusterCommands commands;
     private volatile boolean shuttingDown;
 
     @Inject
     public ConnectHandler(GatewayConfig config, MessageBus bus, GatewayRef gateway, SessionRegistry sessions,
-                          LocalSubscriptions subscriptions, GatewayMetrics metrics, AuthBackend authBackend) {
+                          LocalSubscriptions subscriptions, GatewayMetrics metrics, AuthBackend authBackend,
+                          ClientPresence presence, BanList bans, ClusterCommands commands) {
+        this.presence = presence;
+        this.bans = bans;
+        this.commands = commands;
         this.config = config;
         this.bus = bus;
         this.gateway = gateway;
@@ -92,6 +104,14 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
             return;
         }
         String username = endpoint.auth() == null ? null : endpoint.auth().getUsername();
+        Optional<BanRecord> ban = bans.find(endpoint.clientIdentifier(), username,
+                endpoint.remoteAddress() == null ? null : endpoint.remoteAddress().host());
+        if (ban.isPresent()) {
+            refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BANNED
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "banned by " + ban.get().kind().apiName()
+                    + " '" + ban.get().value() + "'" + (ban.get().reason().isEmpty() ? "" : ": " + ban.get().reason()));
+            return;
+        }
         if (username == null) {
             if (allowAnonymous) {
                 accept(endpoint, Permissions.ALLOW_ALL);
@@ -172,8 +192,8 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         ClientSession session = new ClientSession(endpoint.clientIdentifier(), endpoint, context, permissions,
                 config.inflightWindow(), config.maxQueuedMessages(), metrics);
         PublishHandler publish = new PublishHandler(session, context, bus, gateway, limits, metrics);
-        SubscribeHandler subscribe = new SubscribeHandler(session, context, subscriptions, limits);
-        UnsubscribeHandler unsubscribe = new UnsubscribeHandler(session, context, subscriptions, limits);
+        SubscribeHandler subscribe = new SubscribeHandler(session, context, subscriptions, limits, presence);
+        UnsubscribeHandler unsubscribe = new UnsubscribeHandler(session, context, subscriptions, limits, presence);
         boolean[] normalDisconnect = {false};
 
         endpoint.publishAutoAck(false);
@@ -212,12 +232,15 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
             return;
         }
         metrics.connected();
+        presence.update(session);
+        commands.announceConnected(session.clientId());
     }
 
     private void onClose(ClientSession session, boolean normalDisconnect) {
         session.markClosed();
         sessions.unregister(session);
         subscriptions.unsubscribeAll(session);
+        presence.disconnected(session);
         MqttWill will = session.endpoint().will();
         if (!normalDisconnect && will != null && will.isWillFlag()) {
             if (!session.permissions().canPublish(will.getWillTopic())) {

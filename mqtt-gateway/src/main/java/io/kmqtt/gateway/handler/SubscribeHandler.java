@@ -3,6 +3,7 @@ package io.kmqtt.gateway.handler;
 import io.kmqtt.core.topic.TopicLimits;
 import io.kmqtt.core.topic.TopicVerdict;
 import io.kmqtt.core.topic.Topics;
+import io.kmqtt.gateway.cluster.ClientPresence;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
 import io.netty.handler.codec.mqtt.MqttProperties;
@@ -28,12 +29,15 @@ public final class SubscribeHandler {
     private final Context context;
     private final LocalSubscriptions subscriptions;
     private final TopicLimits limits;
+    private final ClientPresence presence;
 
-    public SubscribeHandler(ClientSession session, Context context, LocalSubscriptions subscriptions, TopicLimits limits) {
+    public SubscribeHandler(ClientSession session, Context context, LocalSubscriptions subscriptions, TopicLimits limits,
+                            ClientPresence presence) {
         this.session = session;
         this.context = context;
         this.subscriptions = subscriptions;
         this.limits = limits;
+        this.presence = presence;
     }
 
     public void handle(MqttSubscribeMessage message) {
@@ -80,6 +84,7 @@ public final class SubscribeHandler {
             }
             if (!session.isClosed()) {
                 session.endpoint().subscribeAcknowledge(message.messageId(), result, MqttProperties.NO_PROPERTIES);
+                presence.update(session);
             }
         }));
     }

@@ -2,6 +2,7 @@ package io.kmqtt.gateway.handler;
 
 import io.kmqtt.core.topic.TopicLimits;
 import io.kmqtt.core.topic.Topics;
+import io.kmqtt.gateway.cluster.ClientPresence;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
 import io.netty.handler.codec.mqtt.MqttProperties;
@@ -21,12 +22,15 @@ public final class UnsubscribeHandler {
     private final Context context;
     private final LocalSubscriptions subscriptions;
     private final TopicLimits limits;
+    private final ClientPresence presence;
 
-    public UnsubscribeHandler(ClientSession session, Context context, LocalSubscriptions subscriptions, TopicLimits limits) {
+    public UnsubscribeHandler(ClientSession session, Context context, LocalSubscriptions subscriptions, TopicLimits limits,
+                              ClientPresence presence) {
         this.session = session;
         this.context = context;
         this.subscriptions = subscriptions;
         this.limits = limits;
+        this.presence = presence;
     }
 
     public void handle(MqttUnsubscribeMessage message) {
@@ -53,6 +57,7 @@ public final class UnsubscribeHandler {
                     if (session.isClosed()) {
                         return;
                     }
+                    presence.update(session);
                     if (session.isMqtt5()) {
                         session.endpoint().unsubscribeAcknowledge(message.messageId(), codes, MqttProperties.NO_PROPERTIES);
                     } else {

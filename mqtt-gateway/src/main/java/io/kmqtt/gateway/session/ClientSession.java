@@ -59,6 +59,7 @@ public final class ClientSession {
     private int nextPacketId = 1;
     private final AtomicInteger drainRequests = new AtomicInteger();
     private volatile boolean closed;
+    private final long connectedAtMillis = System.currentTimeMillis();
 
     public ClientSession(String clientId, MqttEndpoint endpoint, Context context, Permissions permissions,
                          int inflightWindow, int maxQueued, GatewayMetrics metrics) {
@@ -74,6 +75,11 @@ public final class ClientSession {
 
     public String clientId() {
         return clientId;
+    }
+
+    /** When the CONNECT was accepted, wall clock. */
+    public long connectedAtMillis() {
+        return connectedAtMillis;
     }
 
     /** Runs the action on this connection's event loop, where everything touching its endpoint must run. */

@@ -1,0 +1,118 @@
+package io.kmqtt.gateway.cluster;
+
+import io.kmqtt.core.bus.GatewayRef;
+import io.kmqtt.core.bus.MessageBus;
+import io.kmqtt.core.state.ClientRecord;
+import io.kmqtt.core.state.ClusterTable;
+import io.kmqtt.core.state.ReplicatedTable;
+import io.kmqtt.gateway.session.ClientSession;
+import io.kmqtt.gateway.session.SessionRegistry;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.vertx.mqtt.MqttEndpoint;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Tells the cluster which clients this gateway holds: one {@link ClientRecord} per client in the
+ * clients table, written at CONNECT and after every SUBSCRIBE and UNSUBSCRIBE, removed at
+ * disconnect. The admin API lists clients from it.
+ *
+ * <p>Writes for one client id are ordered under a lock together with the check of who holds the
+ * id, so that a taken-over connection closing late cannot remove the entry of the connection that
+ * replaced it on this gateway. A write that Kafka refuses is counted and logged, never retried: the
+ * next change of that client rewrites the whole entry.
+ */
+@ApplicationScoped
+public class ClientPresence {
+
+    private static final Logger LOG = Logger.getLogger(ClientPresence.class);
+    private static final int STRIPES = 64;
+
+    private final MessageBus bus;
+    private final GatewayRef self;
+    private final SessionRegistry sessions;
+    private final Object[] stripes = new Object[STRIPES];
+    private final AtomicLong failedWrites = new AtomicLong();
+    private volatile ReplicatedTable table;
+
+    @Inject
+    public ClientPresence(MessageBus bus, GatewayRef self, SessionRegistry sessions) {
+        this.bus = bus;
+        this.self = self;
+        this.sessions = sessions;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Object();
+        }
+    }
+
+    /** Opens the clients table; blocks until Kafka has it. Call at start-up. */
+    public void start() {
+        table = bus.table(ClusterTable.CLIENTS);
+    }
+
+    /** The client connected, or its subscriptions changed. */
+    public void update(ClientSession session) {
+        ClientRecord record = recordOf(session, 0);
+        synchronized (stripe(session.clientId())) {
+            if (sessions.get(session.clientId()) != session) {
+                return; // closed or replaced meanwhile: its successor writes its own entry
+            }
+            table.put(record.key(), record.encode()).whenComplete((ok, error) -> onWritten(session, error));
+        }
+    }
+
+    /** The session is gone; its entry goes too, unless a newer connection of the same id holds it here. */
+    public void disconnected(ClientSession session) {
+        synchronized (stripe(session.clientId())) {
+            if (sessions.get(session.clientId()) != null) {
+                return;
+            }
+            table.remove(ClientRecord.key(session.clientId(), self.id()))
+                    .whenComplete((ok, error) -> onWritten(session, error));
+        }
+    }
+
+    /** Presence writes Kafka refused since start. */
+    public long failedWrites() {
+        return failedWrites.get();
+    }
+
+    private void onWritten(ClientSession session, Throwable error) {
+        if (error != null && failedWrites.getAndIncrement() % 1000 == 0) {
+            LOG.warnf("client '%s': presence not recorded (the admin API may show it stale until its next change): %s"
+                    + " (%d such failures so far)", session.clientId(), error.getMessage(), failedWrites.get());
+        }
+    }
+
+    ClientRecord recordOf(ClientSession session, long disconnectedAt) {
+        MqttEndpoint endpoint = session.endpoint();
+        List<ClientRecord.Subscription> subs = new ArrayList<>(session.subscriptions().size());
+        for (Map.Entry<String, Integer> s : session.subscriptions().entrySet()) {
+            subs.add(ClientRecord.Subscription.of(s.getKey(), s.getValue(), false, false, 0));
+        }
+        return new ClientRecord(session.clientId(), endpoint.auth() == null ? "" : endpoint.auth().getUsername(),
+                self.id(), self.incarnation(), String.valueOf(endpoint.remoteAddress()), endpoint.protocolVersion(),
+                endpoint.keepAliveTimeSeconds(), endpoint.isCleanSession(), sessionExpiry(endpoint),
+                session.connectedAtMillis(), disconnectedAt, subs);
+    }
+
+    /** MQTT 5 Session Expiry Interval as sent; MQTT 3.1.1: 0 with clean session, else the session never expires. */
+    static long sessionExpiry(MqttEndpoint endpoint) {
+        if (endpoint.protocolVersion() == 5) {
+            MqttProperties.MqttProperty<?> p = endpoint.connectProperties()
+                    .getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
+            return p == null ? 0 : Integer.toUnsignedLong((Integer) p.value());
+        }
+        return endpoint.isCleanSession() ? 0 : ClientRecord.NEVER_EXPIRES;
+    }
+
+    private Object stripe(String clientId) {
+        return stripes[(clientId.hashCode() & 0x7fffffff) % STRIPES];
+    }
+}

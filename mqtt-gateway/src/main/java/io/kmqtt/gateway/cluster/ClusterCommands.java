@@ -1,0 +1,93 @@
+package io.kmqtt.gateway.cluster;
+
+import io.kmqtt.core.bus.GatewayRef;
+import io.kmqtt.core.bus.MessageBus;
+import io.kmqtt.core.state.ClusterCommand;
+import io.kmqtt.gateway.handler.Disconnects;
+import io.kmqtt.gateway.session.ClientSession;
+import io.kmqtt.gateway.session.LocalSubscriptions;
+import io.kmqtt.gateway.session.SessionRegistry;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+/**
+ * Carries out the commands broadcast to every gateway, for the clients connected here: takeovers
+ * by another gateway, and the admin API's kick, subscribe and unsubscribe. Announces this
+ * gateway's own takeovers.
+ */
+@ApplicationScoped
+public class ClusterCommands {
+
+    private static final Logger LOG = Logger.getLogger(ClusterCommands.class);
+
+    private final MessageBus bus;
+    private final GatewayRef self;
+    private final SessionRegistry sessions;
+    private final LocalSubscriptions subscriptions;
+    private final ClientPresence presence;
+    private MessageBus.Registration consuming;
+
+    @Inject
+    public ClusterCommands(MessageBus bus, GatewayRef self, SessionRegistry sessions, LocalSubscriptions subscriptions,
+                           ClientPresence presence) {
+        this.bus = bus;
+        this.self = self;
+        this.sessions = sessions;
+        this.subscriptions = subscriptions;
+        this.presence = presence;
+    }
+
+    /** Starts consuming commands. Call at start-up. */
+    public void start() {
+        consuming = bus.consumeBroadcasts(bytes -> execute(ClusterCommand.decode(bytes)));
+    }
+
+    public void stop() {
+        if (consuming != null) {
+            consuming.close();
+        }
+    }
+
+    /** Tells the other gateways that this client id is now connected here, so they drop its older connection. */
+    public void announceConnected(String clientId) {
+        bus.broadcast(new ClusterCommand(ClusterCommand.Type.TAKEOVER, clientId, self.toString(), null, 0).encode())
+                .whenComplete((ok, error) -> {
+                    if (error != null) {
+                        LOG.warnf("client '%s': takeover not announced (an older connection on another gateway stays"
+                                + " open until it ends): %s", clientId, error.getMessage());
+                    }
+                });
+    }
+
+    void execute(ClusterCommand command) {
+        if (command.type() == ClusterCommand.Type.TAKEOVER && command.origin().equals(self.toString())) {
+            return;
+        }
+        ClientSession session = sessions.get(command.clientId());
+        if (session == null) {
+            return;
+        }
+        switch (command.type()) {
+            case TAKEOVER -> session.onLoop(() -> Disconnects.disconnect(session.endpoint(),
+                    MqttDisconnectReasonCode.SESSION_TAKEN_OVER, "the client connected again at gateway " + command.origin()));
+            case KICK -> session.onLoop(() -> Disconnects.disconnect(session.endpoint(),
+                    MqttDisconnectReasonCode.ADMINISTRATIVE_ACTION, "kicked by " + command.origin()));
+            case SUBSCRIBE -> session.onLoop(() -> {
+                LOG.infof("client '%s': subscribed to '%s' (QoS %d) by %s", session.clientId(), command.filter(),
+                        command.qos(), command.origin());
+                subscriptions.subscribe(session, command.filter(), command.qos())
+                        .whenComplete((ok, error) -> presence.update(session));
+            });
+            case UNSUBSCRIBE -> session.onLoop(() -> {
+                var withdrawal = subscriptions.unsubscribe(session, command.filter());
+                if (withdrawal != null) {
+                    LOG.infof("client '%s': unsubscribed from '%s' by %s", session.clientId(), command.filter(),
+                            command.origin());
+                    withdrawal.whenComplete((ok, error) -> presence.update(session));
+                }
+            });
+        }
+    }
+}
