@@ -1,0 +1,137 @@
+package io.kmqtt.admin.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kmqtt.admin.config.AdminConfig;
+import io.kmqtt.admin.security.Account;
+import io.kmqtt.admin.security.AccountStore;
+import io.kmqtt.admin.security.PasswordHasher;
+import io.kmqtt.admin.state.BanDirectory;
+import io.kmqtt.admin.state.ClientDirectory;
+import io.kmqtt.admin.state.NodeDirectory;
+import io.kmqtt.core.bus.MessageBus;
+import io.kmqtt.core.state.ClusterTable;
+import io.kmqtt.core.state.ReplicatedTable;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The admin API's view of the cluster: follows the clients, nodes, banned and admins tables into
+ * memory, removes entries of dead gateways and expired bans, and creates the first administrator.
+ *
+ * <p>Memory: about 300 bytes per client entry plus its subscriptions; a million clients with one
+ * subscription each take a few hundred MB here. Every admin-api instance holds the whole view.
+ */
+@ApplicationScoped
+public class ClusterView {
+
+    private static final Logger LOG = Logger.getLogger(ClusterView.class);
+
+    @Inject
+    MessageBus bus;
+    @Inject
+    AdminConfig config;
+    @Inject
+    ObjectMapper json;
+
+    private NodeDirectory nodes;
+    private ClientDirectory clients;
+    private BanDirectory bans;
+    private AccountStore accounts;
+    private ReplicatedTable clientTable;
+    private ReplicatedTable banTable;
+    private final List<MessageBus.Registration> following = new ArrayList<>();
+    private ScheduledExecutorService sweeper;
+
+    void start(@Observes StartupEvent event) throws InterruptedException {
+        nodes = new NodeDirectory(config.nodeExpiry().toMillis());
+        clients = new ClientDirectory(nodes);
+        bans = new BanDirectory();
+        clientTable = bus.table(ClusterTable.CLIENTS);
+        banTable = bus.table(ClusterTable.BANNED);
+        ReplicatedTable adminTable = bus.table(ClusterTable.ADMINS);
+        accounts = new AccountStore(json, adminTable, config.passwordIterations(), config.credentialCache().toMillis());
+        following.add(bus.table(ClusterTable.NODES).follow(nodes));
+        following.add(clientTable.follow(clients));
+        following.add(banTable.follow(bans));
+        following.add(adminTable.follow(accounts));
+        if (!accounts.awaitCaughtUp(60_000)) {
+            throw new IllegalStateException("the admins table could not be read within 60 s; is Kafka up?");
+        }
+        bootstrapAdministrator();
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "admin-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = config.sweepInterval().toMillis();
+        sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
+        following.forEach(MessageBus.Registration::close);
+    }
+
+    private void bootstrapAdministrator() {
+        if (accounts.hasAdministrator()) {
+            return;
+        }
+        String name = config.bootstrapUsername();
+        if (config.bootstrapPassword().isPresent()) {
+            accounts.save(Account.Type.USER, name, config.bootstrapPassword().get(), Account.Role.ADMINISTRATOR, 0,
+                    "bootstrap administrator");
+            LOG.infof("admin API: created administrator '%s' from ADMIN_BOOTSTRAP_PASSWORD", name);
+        } else {
+            String password = PasswordHasher.randomToken(18);
+            accounts.save(Account.Type.USER, name, password, Account.Role.ADMINISTRATOR, 0, "bootstrap administrator");
+            LOG.warnf("admin API: created administrator '%s' with the generated password %s -- it is shown only"
+                    + " this once; change it (PUT /api/v1/admins/%s) or set ADMIN_BOOTSTRAP_PASSWORD", name, password, name);
+        }
+    }
+
+    private void sweep() {
+        try {
+            long now = System.currentTimeMillis();
+            for (String key : clients.staleKeys(now)) {
+                clientTable.remove(key);
+            }
+            for (String key : bans.expiredKeys(now)) {
+                banTable.remove(key);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("sweeping stale clients and expired bans failed; will retry", e);
+        }
+    }
+
+    public NodeDirectory nodes() {
+        return nodes;
+    }
+
+    public ClientDirectory clients() {
+        return clients;
+    }
+
+    public BanDirectory bans() {
+        return bans;
+    }
+
+    public ReplicatedTable banTable() {
+        return banTable;
+    }
+
+    public AccountStore accounts() {
+        return accounts;
+    }
+}
