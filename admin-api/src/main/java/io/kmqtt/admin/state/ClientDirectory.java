@@ -23,7 +23,8 @@ import java.util.function.Consumer;
  * <p>A client id may have an entry per gateway for a moment (it reconnected elsewhere before its
  * old connection was noticed closed); the newest live connected entry speaks for it. An entry
  * whose gateway run is gone is not a connection: it is hidden, and {@link #staleKeys} names it for
- * removal.
+ * removal. (Sessions do not outlive their gateway yet; a disconnected entry, {@code
+ * disconnectedAtMillis != 0}, is listed as a disconnected session until it expires.)
  */
 public final class ClientDirectory implements TableListener {
 
@@ -156,8 +157,8 @@ public final class ClientDirectory implements TableListener {
             if (nodes.gatewayLive(r.gatewayId(), r.incarnation(), now)) {
                 return new Client(r, true);
             }
-            // Its gateway is gone: a clean session went with it; a persistent one is disconnected.
-            return r.sessionExpirySeconds() == 0 ? null : new Client(r, false);
+            // Its gateway run is gone, and the session with it (sessions do not outlive their gateway yet).
+            return null;
         }
         return new Client(r, false);
     }
@@ -181,7 +182,7 @@ public final class ClientDirectory implements TableListener {
         for (Map.Entry<String, ClientRecord> e : entries.entrySet()) {
             ClientRecord r = e.getValue();
             boolean gone = r.connected()
-                    ? nodes.gatewayDead(r.gatewayId(), r.incarnation(), now) && r.sessionExpirySeconds() == 0
+                    ? nodes.gatewayDead(r.gatewayId(), r.incarnation(), now)
                     : r.sessionExpirySeconds() != ClientRecord.NEVER_EXPIRES
                             && now >= r.disconnectedAtMillis() + r.sessionExpirySeconds() * 1000;
             if (gone) {
