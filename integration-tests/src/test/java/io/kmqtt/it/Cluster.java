@@ -48,15 +48,19 @@ final class Cluster implements AutoCloseable {
     /** Starts a gateway with extra environment (authentication, limits). */
     Gateway startGateway(String id, Map<String, String> extraEnv) throws Exception {
         int mqttPort = FreePorts.find();
+        int httpPort = FreePorts.find();
         Map<String, String> env = commonEnv();
         env.put("MQTT_GATEWAY_ID", id);
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
+        env.put("MQTT_ADVERTISED_HTTP_URL", "http://127.0.0.1:" + httpPort);
+        env.put("MQTT_STATS_INTERVAL", "1s");
         env.put("MQTT_TCP_HOST", "127.0.0.1");
         env.put("MQTT_TCP_PORT", Integer.toString(mqttPort));
         env.put("MQTT_HEARTBEAT_INTERVAL", "1s");
         env.putAll(extraEnv);
         ChildProcess p = launch("mqtt-gateway", id, env);
         p.awaitLogLine("listening on 127.0.0.1:" + mqttPort, Duration.ofSeconds(60));
-        return new Gateway(id, mqttPort, p);
+        return new Gateway(id, mqttPort, httpPort, p);
     }
 
     /** Starts a routing service and waits until it has joined the group. */
@@ -64,6 +68,8 @@ final class Cluster implements AutoCloseable {
         Map<String, String> env = commonEnv();
         env.put("ROUTER_GATEWAY_EXPIRY", "4s");
         env.put("ROUTER_SWEEP_INTERVAL", "500ms");
+        env.put("ROUTER_NODE_ID", name);
+        env.put("ROUTER_STATS_INTERVAL", "1s");
         ChildProcess p = launch("routing-service", name, env);
         p.awaitLogLine("routing service started", Duration.ofSeconds(60));
         return p;
@@ -78,6 +84,21 @@ final class Cluster implements AutoCloseable {
         env.put("AUTH_PASSWORD_HASH", "plain");
         ChildProcess p = launch("auth-service", "auth-service", env);
         p.awaitLogLine("authenticating against Redis", Duration.ofSeconds(60));
+        p.awaitLogLine("Listening on", Duration.ofSeconds(60));
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    /** Starts an admin API with this first administrator; returns its base URL. */
+    String startAdminApi(String adminPassword, Map<String, String> extraEnv) throws Exception {
+        int httpPort = FreePorts.find();
+        Map<String, String> env = commonEnv();
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
+        env.put("ADMIN_BOOTSTRAP_PASSWORD", adminPassword);
+        env.put("ADMIN_NODE_EXPIRY", "4s");
+        env.put("ADMIN_SWEEP_INTERVAL", "1s");
+        env.put("ADMIN_PASSWORD_ITERATIONS", "10000");
+        env.putAll(extraEnv);
+        ChildProcess p = launch("admin-api", "admin-api", env);
         p.awaitLogLine("Listening on", Duration.ofSeconds(60));
         return "http://127.0.0.1:" + httpPort;
     }
@@ -112,6 +133,6 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    record Gateway(String id, int port, ChildProcess process) {
+    record Gateway(String id, int port, int httpPort, ChildProcess process) {
     }
 }
