@@ -23,7 +23,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
@@ -34,6 +38,8 @@ class ClusterScriptIT {
 
     private static final Path DIR = Cluster.ROOT.resolve("integration-tests/target/cluster-script");
     private static final Pattern PROCESS_LINE = Pattern.compile("^(\\S+)\\s+(\\d+)\\s+(up|down)\\b", Pattern.MULTILINE);
+
+    private static final int PORT_BASE = 24000;
 
     private static int lbPort;
     private static Map<String, Long> pids;
@@ -66,6 +72,15 @@ class ClusterScriptIT {
             Clients.publish(device, "topic/device_user7/t_1", "m" + i, MqttQos.AT_LEAST_ONCE);
         }
         assertThat(inbox.await(20, Duration.ofSeconds(20))).extracting(Clients::text).containsExactlyElementsOf(sent);
+
+        // The admin API sees the whole cluster: both gateways and routers, and the mobile on its gateway.
+        String admin = "http://127.0.0.1:" + (PORT_BASE + 91);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            given().baseUri(admin).auth().preemptive().basic("admin", "kmqtt-admin").get("/api/v1/nodes").then()
+                    .statusCode(200).body("findAll { it.status == 'running' }.node", hasItems("gw-1", "gw-2", "router-1", "router-2"));
+            given().baseUri(admin).auth().preemptive().basic("admin", "kmqtt-admin").get("/api/v1/clients/mobile7").then()
+                    .statusCode(200).body("username", equalTo("user7"), "ip_address", equalTo("127.0.0.1"));
+        });
         device.disconnect();
         mobile.disconnect();
 
@@ -125,7 +140,7 @@ class ClusterScriptIT {
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("KMQTT_CLUSTER_DIR", DIR.toString());
-        builder.environment().put("KMQTT_PORT_BASE", "24000");
+        builder.environment().put("KMQTT_PORT_BASE", Integer.toString(PORT_BASE));
         builder.environment().put("MQTT_LB_PORT", Integer.toString(lbPort));
         builder.environment().put("CLUSTER_JAVA_OPTS", "-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
         Process process = builder.start();
