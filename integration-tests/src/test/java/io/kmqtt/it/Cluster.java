@@ -56,6 +56,7 @@ final class Cluster implements AutoCloseable {
         env.put("MQTT_STATS_INTERVAL", "1s");
         env.put("MQTT_TCP_HOST", "127.0.0.1");
         env.put("MQTT_TCP_PORT", Integer.toString(mqttPort));
+        env.put("MQTT_WS_PORT", "0");
         env.put("MQTT_HEARTBEAT_INTERVAL", "1s");
         env.putAll(extraEnv);
         ChildProcess p = launch("mqtt-gateway", id, env);

@@ -29,7 +29,7 @@ class MqttBenchIT {
     static void startBroker() throws Exception {
         port = FreePorts.find();
         broker = ChildProcess.start(List.of(Cluster.ROOT.resolve("bin/broker").toString()),
-                Map.of("MQTT_TCP_PORT", Integer.toString(port), "QUARKUS_HTTP_PORT", "0",
+                Map.of("MQTT_TCP_PORT", Integer.toString(port), "QUARKUS_HTTP_PORT", "0", "MQTT_WS_PORT", "0",
                         "JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC"),
                 Cluster.ROOT.resolve("integration-tests/target/standalone-bench.log"));
         broker.awaitLogLine("listening on 127.0.0.1:" + port, Duration.ofSeconds(120));

@@ -47,7 +47,7 @@ class StandaloneAuthIT {
         loadSeedSample();
         port = FreePorts.find();
         broker = ChildProcess.start(List.of(Cluster.ROOT.resolve("bin/broker").toString()),
-                Map.of("MQTT_TCP_PORT", Integer.toString(port), "QUARKUS_HTTP_PORT", "0",
+                Map.of("MQTT_TCP_PORT", Integer.toString(port), "QUARKUS_HTTP_PORT", "0", "MQTT_WS_PORT", "0",
                         "QUARKUS_REDIS_HOSTS", redis.url(), "AUTH_PASSWORD_HASH", "plain",
                         "JAVA_OPTS", "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"),
                 Cluster.ROOT.resolve("integration-tests/target/standalone-auth.log"));

@@ -38,7 +38,7 @@ class StandaloneIT {
         port = FreePorts.find();
         Path log = Files.createDirectories(Cluster.ROOT.resolve("integration-tests/target")).resolve("standalone.log");
         broker = ChildProcess.start(List.of(Cluster.ROOT.resolve("bin/broker").toString()),
-                Map.of("MQTT_TCP_PORT", Integer.toString(port), "QUARKUS_HTTP_PORT", "0",
+                Map.of("MQTT_TCP_PORT", Integer.toString(port), "QUARKUS_HTTP_PORT", "0", "MQTT_WS_PORT", "0",
                         "JAVA_OPTS", "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"), log);
         broker.awaitLogLine("listening on 127.0.0.1:" + port + " (TCP), authentication: none, anonymous clients allowed",
                 Duration.ofSeconds(120));
@@ -163,7 +163,7 @@ class StandaloneIT {
         int otherPort = FreePorts.find();
         Path log = Cluster.ROOT.resolve("integration-tests/target/standalone-sigterm.log");
         ChildProcess other = ChildProcess.start(List.of(Cluster.ROOT.resolve("bin/broker").toString()),
-                Map.of("MQTT_TCP_PORT", Integer.toString(otherPort), "QUARKUS_HTTP_PORT", "0", "MQTT_DRAIN_DURATION", "2s",
+                Map.of("MQTT_TCP_PORT", Integer.toString(otherPort), "QUARKUS_HTTP_PORT", "0", "MQTT_WS_PORT", "0", "MQTT_DRAIN_DURATION", "2s",
                         "JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"), log);
         other.awaitLogLine("listening on 127.0.0.1:" + otherPort, Duration.ofSeconds(120));
 

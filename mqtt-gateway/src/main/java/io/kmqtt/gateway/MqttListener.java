@@ -84,7 +84,8 @@ public class MqttListener {
     private NodeStatusReporter status;
     private long statusTimer = -1;
 
-    private MqttServer server;
+    /** The TCP listener, then WebSocket and TLS when enabled. */
+    private final List<MqttServer> servers = new java.util.ArrayList<>();
     private MessageBus.Registration deliveries;
     private long heartbeatTimer = -1;
 
@@ -114,22 +115,21 @@ public class MqttListener {
         status.report();
         statusTimer = vertx.setPeriodic(config.statsInterval().toMillis(), id -> status.report());
 
-        MqttServerOptions options = new MqttServerOptions()
-                .setHost(config.tcp().host())
-                .setPort(config.tcp().port())
-                .setMaxMessageSize(config.maxMessageSize())
-                .setMaxClientIdLength(config.maxClientIdLength())
-                .setAutoClientId(true)
-                .setTimeoutOnConnect((int) Math.max(1, config.connectTimeout().toSeconds()));
-        options.setTcpNoDelay(true);
-        options.setUseProxyProtocol(config.proxyProtocol());
-        server = MqttServer.create(vertx, options)
-                .endpointHandler(connectHandler)
-                .exceptionHandler(error -> LOG.warnf("MQTT connection error before CONNECT completed: %s", error.toString()));
-        server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        MqttServer tcp = listen("TCP", options(config.tcp().host(), config.tcp().port()));
         LOG.infof("MQTT gateway %s listening on %s:%d (TCP%s), authentication: %s, anonymous clients %s", self,
-                config.tcp().host(), server.actualPort(), config.proxyProtocol() ? ", PROXY protocol" : "",
+                config.tcp().host(), tcp.actualPort(), config.proxyProtocol() ? ", PROXY protocol" : "",
                 authBackend.description(), ConnectHandler.allowsAnonymous(config, authBackend) ? "allowed" : "refused");
+        if (config.ws().enabled()) {
+            String host = config.ws().host().orElse(config.tcp().host());
+            MqttServer ws = listen("WebSocket", options(host, config.ws().port()).setUseWebSocket(true));
+            LOG.infof("MQTT gateway %s listening on %s:%d (WebSocket, path /mqtt)", self, host, ws.actualPort());
+        }
+        if (config.tls().enabled()) {
+            String host = config.tls().host().orElse(config.tcp().host());
+            MqttServer tls = listen("TLS", TlsOptions.apply(options(host, config.tls().port()), config.tls()));
+            LOG.infof("MQTT gateway %s listening on %s:%d (TLS, client certificates %s)", self, host, tls.actualPort(),
+                    config.tls().clientAuth().name().toLowerCase(java.util.Locale.ROOT));
+        }
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -143,7 +143,7 @@ public class MqttListener {
         ConnectionDrain.disconnectSpread(List.copyOf(sessions.all()), config.drainDuration(), session -> session.onLoop(() ->
                 Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "gateway shutting down")));
         awaitSessionsClosed(5_000);
-        if (server != null) {
+        for (MqttServer server : servers) {
             server.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         }
         bus.heartbeat(new GatewayHeartbeat(self, System.currentTimeMillis(), true)).toCompletableFuture()
@@ -175,25 +175,58 @@ public class MqttListener {
         }
     }
 
+    private MqttServerOptions options(String host, int port) {
+        MqttServerOptions options = new MqttServerOptions()
+                .setHost(host)
+                .setPort(port)
+                .setMaxMessageSize(config.maxMessageSize())
+                .setMaxClientIdLength(config.maxClientIdLength())
+                .setAutoClientId(true)
+                .setTimeoutOnConnect((int) Math.max(1, config.connectTimeout().toSeconds()));
+        options.setTcpNoDelay(true);
+        options.setUseProxyProtocol(config.proxyProtocol());
+        return options;
+    }
+
+    /** Opens one listener; each has its own connection rate limit. */
+    private MqttServer listen(String name, MqttServerOptions options) throws Exception {
+        MqttServer server = MqttServer.create(vertx, options)
+                .endpointHandler(connectHandler.forListener(name, new ConnectRateLimit(config.maxConnectRate())))
+                .exceptionHandler(error -> LOG.warnf("MQTT connection error before CONNECT completed (%s listener): %s",
+                        name, error.toString()));
+        server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        servers.add(server);
+        return server;
+    }
+
     /** Anonymous access is for a broker on loopback; anything reachable from outside needs credentials. */
     private void requireAuthenticationOffLoopback() {
         if (!ConnectHandler.allowsAnonymous(config, authBackend)) {
             return;
         }
-        try {
-            if (!InetAddress.getByName(config.tcp().host()).isLoopbackAddress()) {
-                throw new IllegalStateException("refusing to listen on " + config.tcp().host()
-                        + " with anonymous access: listen on 127.0.0.1 (MQTT_TCP_HOST), or configure authentication"
-                        + " (QUARKUS_REDIS_HOSTS, AUTH_USERS_FILE or MQTT_AUTH_SERVICE_URL) and leave"
-                        + " MQTT_ALLOW_ANONYMOUS unset or false");
+        List<String> hosts = new java.util.ArrayList<>(List.of(config.tcp().host()));
+        if (config.ws().enabled()) {
+            hosts.add(config.ws().host().orElse(config.tcp().host()));
+        }
+        if (config.tls().enabled()) {
+            hosts.add(config.tls().host().orElse(config.tcp().host()));
+        }
+        for (String host : hosts) {
+            try {
+                if (!InetAddress.getByName(host).isLoopbackAddress()) {
+                    throw new IllegalStateException("refusing to listen on " + host
+                            + " with anonymous access: listen on 127.0.0.1 (MQTT_TCP_HOST, MQTT_WS_HOST, MQTT_TLS_HOST),"
+                            + " or configure authentication (QUARKUS_REDIS_HOSTS, AUTH_USERS_FILE or MQTT_AUTH_SERVICE_URL)"
+                            + " and leave MQTT_ALLOW_ANONYMOUS unset or false");
+                }
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException("listener host '" + host + "' does not resolve", e);
             }
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("mqtt.tcp.host '" + config.tcp().host() + "' does not resolve", e);
         }
     }
 
     /** The port actually listened on (useful with port 0). */
     public int port() {
-        return server == null ? -1 : server.actualPort();
+        return servers.isEmpty() ? -1 : servers.get(0).actualPort();
     }
 }

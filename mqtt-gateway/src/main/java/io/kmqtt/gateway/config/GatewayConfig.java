@@ -26,6 +26,65 @@ public interface GatewayConfig {
         String host();
     }
 
+    Ws ws();
+
+    /** MQTT over WebSocket at path {@code /mqtt} (subprotocols mqtt, mqttv3.1, mqttv3.1.1). */
+    interface Ws {
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Port; 0 picks a free one. */
+        @WithDefault("8083")
+        int port();
+
+        /** Interface to listen on. Default: {@code mqtt.tcp.host}. */
+        Optional<String> host();
+    }
+
+    Tls tls();
+
+    /** MQTT over TLS. Off until a certificate is given. */
+    interface Tls {
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Port; 0 picks a free one. */
+        @WithDefault("8883")
+        int port();
+
+        /** Interface to listen on. Default: {@code mqtt.tcp.host}. */
+        Optional<String> host();
+
+        /** The server's certificate chain, PEM. */
+        Optional<String> certPath();
+
+        /** The server's private key, PEM (PKCS#8 or PKCS#1). */
+        Optional<String> keyPath();
+
+        /** CA certificates (PEM) that client certificates must chain to; needed unless client-auth is none. */
+        Optional<String> trustPath();
+
+        /** Client certificates: {@code none}, {@code request} (checked if sent) or {@code required}. */
+        @WithDefault("none")
+        ClientCertificates clientAuth();
+
+        enum ClientCertificates { NONE, REQUEST, REQUIRED }
+    }
+
+    /**
+     * Most client connections this gateway holds at once (the seed's {@code max_clients}); beyond it
+     * CONNECT gets "quota exceeded" (v5 0x97, v3 0x03). 0: no limit but the process's open files.
+     */
+    @WithDefault("0")
+    int maxConnections();
+
+    /**
+     * New connections accepted per second on each listener, bursts up to one second's worth; beyond
+     * it CONNECT gets "connection rate exceeded" (v5 0x9F, v3 0x03). 0: no limit.
+     */
+    @WithDefault("0")
+    int maxConnectRate();
+
     /**
      * Stable id of this gateway; names its delivery topic, so it must survive restarts (a pod name
      * in a StatefulSet, a host name). Default: {@code gw-<hostname>-<tcp port>}.

@@ -10,6 +10,7 @@ import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.state.BanRecord;
 import io.kmqtt.core.topic.TopicLimits;
 import io.kmqtt.core.topic.Topics;
+import io.kmqtt.gateway.ConnectRateLimit;
 import io.kmqtt.gateway.GatewayMetrics;
 import io.kmqtt.gateway.GatewayMetrics.AuthResult;
 import io.kmqtt.gateway.cluster.BanList;
@@ -90,11 +91,33 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         shuttingDown = true;
     }
 
+    /** The CONNECT handler of one listener, which has its own connection rate limit. */
+    public Handler<MqttEndpoint> forListener(String listener, ConnectRateLimit rateLimit) {
+        return endpoint -> {
+            if (!rateLimit.tryAcquire()) {
+                refuse(endpoint, endpoint.protocolVersion() == 5
+                        ? MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED
+                        : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                        "more than " + config.maxConnectRate() + " CONNECTs a second on the " + listener
+                                + " listener (mqtt.max-connect-rate)");
+                return;
+            }
+            handle(endpoint);
+        };
+    }
+
     @Override
     public void handle(MqttEndpoint endpoint) {
         boolean v5 = endpoint.protocolVersion() == 5;
         if (shuttingDown) {
             refuseShuttingDown(endpoint);
+            return;
+        }
+        if (config.maxConnections() > 0 && sessions.size() >= config.maxConnections()
+                && sessions.get(endpoint.clientIdentifier()) == null) {
+            refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                    "this gateway holds " + sessions.size() + " connections, its limit (mqtt.max-connections)");
             return;
         }
         if (endpoint.will() != null && endpoint.will().isWillFlag()
