@@ -21,6 +21,12 @@ final class Cluster implements AutoCloseable {
 
     static final Path ROOT = Path.of(System.getProperty("kmqtt.root", "..")).toAbsolutePath().normalize();
     static final int PARTITIONS = 4;
+    /**
+     * HTTP listens on loopback, where {@link io.kmqtt.testinfra.FreePorts} checked the port: on a
+     * machine busy with client connections (a load test), a port free on 127.0.0.1 may still be in
+     * use on another local address, and binding 0.0.0.0 to it fails.
+     */
+    private static final String LOOPBACK = "127.0.0.1";
 
     private final String bootstrapServers;
     private final String topicPrefix = "it-" + UUID.randomUUID().toString().substring(0, 8);
@@ -66,11 +72,17 @@ final class Cluster implements AutoCloseable {
 
     /** Starts a routing service and waits until it has joined the group. */
     ChildProcess startRouter(String name) throws Exception {
+        return startRouter(name, Map.of());
+    }
+
+    /** Starts a routing service with extra environment (e.g. a fixed QUARKUS_HTTP_PORT). */
+    ChildProcess startRouter(String name, Map<String, String> extraEnv) throws Exception {
         Map<String, String> env = commonEnv();
         env.put("ROUTER_GATEWAY_EXPIRY", "4s");
         env.put("ROUTER_SWEEP_INTERVAL", "500ms");
         env.put("ROUTER_NODE_ID", name);
         env.put("ROUTER_STATS_INTERVAL", "1s");
+        env.putAll(extraEnv);
         ChildProcess p = launch("routing-service", name, env);
         p.awaitLogLine("routing service started", Duration.ofSeconds(60));
         return p;
@@ -81,6 +93,7 @@ final class Cluster implements AutoCloseable {
         int httpPort = FreePorts.find();
         Map<String, String> env = new HashMap<>();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
+        env.put("QUARKUS_HTTP_HOST", LOOPBACK);
         env.put("QUARKUS_REDIS_HOSTS", redisUrl);
         env.put("AUTH_PASSWORD_HASH", "plain");
         ChildProcess p = launch("auth-service", "auth-service", env);
@@ -111,6 +124,7 @@ final class Cluster implements AutoCloseable {
         env.put("BUS_KAFKA_ROUTER_GROUP_ID", topicPrefix + "-routers");
         env.put("BUS_KAFKA_PARTITIONS", Integer.toString(PARTITIONS));
         env.put("QUARKUS_HTTP_PORT", "0");
+        env.put("QUARKUS_HTTP_HOST", LOOPBACK);
         return env;
     }
 

@@ -1,22 +1,31 @@
 package io.kmqtt.gateway;
 
+import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
 import io.kmqtt.gateway.session.SessionRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.netty.handler.codec.TooLongFrameException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
-/** The gateway's Prometheus metrics. Counters are created once; the hot path only increments. */
+/**
+ * The gateway's Prometheus metrics. Every meter is created here, once; the hot path only
+ * increments counters it holds in fields (or in enum-keyed arrays), and the gauges over all
+ * sessions are computed when Prometheus scrapes, not per message.
+ */
 @ApplicationScoped
 public class GatewayMetrics {
 
-    public enum DropReason { QUEUE_FULL, EXPIRED, NO_SUBSCRIBERS, BUS_UNAVAILABLE, INVALID_TOPIC, ACL_DENIED }
+    public enum DropReason { QUEUE_FULL, EXPIRED, TOO_LARGE, NO_SUBSCRIBERS, BUS_UNAVAILABLE, INVALID_TOPIC, ACL_DENIED }
 
     public enum AuthResult { SUCCESS, BAD_CREDENTIALS, NOT_AUTHORIZED, UNAVAILABLE }
 
@@ -24,6 +33,9 @@ public class GatewayMetrics {
     private final Counter messagesIn;
     private final Counter bytesIn;
     private final Counter messagesOut;
+    private final Counter deliveries;
+    private final Counter bytesOut;
+    private final Timer deliveryLatency;
     private final Map<DropReason, Counter> dropped = new EnumMap<>(DropReason.class);
     private final Map<AuthResult, Counter> auth = new EnumMap<>(AuthResult.class);
 
@@ -33,6 +45,18 @@ public class GatewayMetrics {
         messagesIn = registry.counter("mqtt.messages.in");
         bytesIn = registry.counter("mqtt.bytes.in");
         messagesOut = registry.counter("mqtt.messages.out");
+        deliveries = Counter.builder("mqtt.deliveries")
+                .description("PUBLISH packets written to subscribers").register(registry);
+        bytesOut = Counter.builder("mqtt.bytes.out")
+                .description("payload bytes of the PUBLISH packets written to subscribers").register(registry);
+        // Publish-to-delivery latency: from the publishing gateway's accept time (Envelope.createdAtMillis)
+        // to the write on the subscriber's connection. Across gateways it includes their clock skew.
+        deliveryLatency = Timer.builder("mqtt.delivery.latency")
+                .description("time from a PUBLISH accepted by a gateway to its write to a subscriber")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry);
         for (DropReason reason : DropReason.values()) {
             dropped.put(reason, registry.counter("mqtt.messages.dropped", "reason", reason.name().toLowerCase(Locale.ROOT)));
         }
@@ -41,6 +65,12 @@ public class GatewayMetrics {
         }
         Gauge.builder("mqtt.connections", sessions, SessionRegistry::size).register(registry);
         Gauge.builder("mqtt.subscription.filters", subscriptions, LocalSubscriptions::filterCount).register(registry);
+        Gauge.builder("mqtt.subscriptions", sessions, GatewayMetrics::subscriptionCount)
+                .description("subscriptions of the connected sessions").register(registry);
+        Gauge.builder("mqtt.messages.inflight", sessions, GatewayMetrics::inflightCount)
+                .description("QoS 1 and 2 messages sent to subscribers and not yet acknowledged").register(registry);
+        Gauge.builder("mqtt.messages.queued", sessions, GatewayMetrics::queuedCount)
+                .description("messages waiting behind the sessions' in-flight windows").register(registry);
     }
 
     public void connected() {
@@ -52,10 +82,18 @@ public class GatewayMetrics {
         bytesIn.increment(payloadBytes);
     }
 
+    /** Messages handed to sessions by the dispatcher (before queueing; drops after this are counted apart). */
     public void messagesOut(int count) {
         if (count > 0) {
             messagesOut.increment(count);
         }
+    }
+
+    /** One PUBLISH written to a subscriber: its payload size and the message's accept time at its gateway. */
+    public void delivered(int payloadBytes, long createdAtMillis, long nowMillis) {
+        deliveries.increment();
+        bytesOut.increment(payloadBytes);
+        deliveryLatency.record(Math.max(0, nowMillis - createdAtMillis), TimeUnit.MILLISECONDS);
     }
 
     public void authenticated(AuthResult result) {
@@ -64,5 +102,47 @@ public class GatewayMetrics {
 
     public void dropped(DropReason reason, int count) {
         dropped.get(reason).increment(count);
+    }
+
+    /**
+     * Counts what a connection error says about a packet. Vert.x reports a packet over
+     * {@code mqtt.max-message-size} (Netty's decoder fails with {@link TooLongFrameException}) only to
+     * the exception handlers of the server (before CONNECT) and of the endpoint, so this must be
+     * called from both; MQTT 5 clients are told the limit in CONNACK and do not send such packets.
+     *
+     * @return true if the error was a refused packet and was counted
+     */
+    public boolean connectionError(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TooLongFrameException) {
+                dropped.get(DropReason.TOO_LARGE).increment();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static double inflightCount(SessionRegistry sessions) {
+        long sum = 0;
+        for (ClientSession s : sessions.all()) {
+            sum += s.inflightCount();
+        }
+        return sum;
+    }
+
+    private static double queuedCount(SessionRegistry sessions) {
+        long sum = 0;
+        for (ClientSession s : sessions.all()) {
+            sum += s.queueLength();
+        }
+        return sum;
+    }
+
+    private static double subscriptionCount(SessionRegistry sessions) {
+        long sum = 0;
+        for (ClientSession s : sessions.all()) {
+            sum += s.subscriptions().size();
+        }
+        return sum;
     }
 }

@@ -23,6 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Runs a {@link Router} on the bus: joins the routers' group for shards, follows gateway
@@ -43,13 +44,15 @@ public class RoutingService {
     int httpPort;
 
     private Router router;
+    private GatewayLiveness liveness;
+    private final LongAdder routesSwept = new LongAdder();
     private MessageBus.Registration heartbeats;
     private MessageBus.Registration shards;
     private ScheduledExecutorService sweeper;
     private NodeStatusReporter status;
 
     void start(@Observes StartupEvent event) {
-        GatewayLiveness liveness = new GatewayLiveness(config.gatewayExpiry().toMillis(), System::currentTimeMillis);
+        liveness = new GatewayLiveness(config.gatewayExpiry().toMillis(), System::currentTimeMillis);
         router = new Router(bus, liveness);
         heartbeats = bus.consumeHeartbeats(liveness);
         shards = bus.consumeShards(router);
@@ -73,7 +76,7 @@ public class RoutingService {
 
     private void sweep() {
         try {
-            router.sweepDeadGateways();
+            routesSwept.add(router.sweepDeadGateways());
         } catch (RuntimeException e) {
             LOG.warn("sweeping routes of dead gateways failed; will retry", e);
         }
@@ -83,8 +86,14 @@ public class RoutingService {
         FunctionCounter.builder("router.messages.in", router, Router::messagesIn).register(registry);
         FunctionCounter.builder("router.deliveries.out", router, Router::deliveriesOut).register(registry);
         FunctionCounter.builder("router.messages.unrouted", router, Router::messagesWithoutRoute).register(registry);
-        Gauge.builder("router.routes", router, Router::routeCount).register(registry);
+        // A wildcard route is held by every shard, so it counts once per shard this router owns.
+        Gauge.builder("router.routes", router, Router::routeCount)
+                .description("routes (gateway, filter) held in the owned shards").register(registry);
         Gauge.builder("router.shards.owned", router, r -> r.ownedShards().size()).register(registry);
+        Gauge.builder("router.gateways.live", liveness, GatewayLiveness::liveGatewayCount)
+                .description("gateways heartbeating within the expiry").register(registry);
+        FunctionCounter.builder("router.routes.swept", routesSwept, LongAdder::sum)
+                .description("routes of dead gateways removed").register(registry);
     }
 
     private void reportStatus() {

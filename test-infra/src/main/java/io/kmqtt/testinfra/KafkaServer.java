@@ -26,13 +26,15 @@ import java.util.stream.Stream;
  */
 public final class KafkaServer implements AutoCloseable {
 
-    private final ChildProcess process;
+    private volatile ChildProcess process;
     private final Path dir;
+    private final Path config;
     private final String bootstrapServers;
 
-    private KafkaServer(ChildProcess process, Path dir, String bootstrapServers) {
+    private KafkaServer(ChildProcess process, Path dir, Path config, String bootstrapServers) {
         this.process = process;
         this.dir = dir;
+        this.config = config;
         this.bootstrapServers = bootstrapServers;
     }
 
@@ -82,7 +84,7 @@ public final class KafkaServer implements AutoCloseable {
 
         ChildProcess server = ChildProcess.start(javaCommand(classpath, "kafka.Kafka", config.toString()), Map.of(), log);
         String bootstrap = "127.0.0.1:" + port;
-        KafkaServer kafka = new KafkaServer(server, dir, bootstrap);
+        KafkaServer kafka = new KafkaServer(server, dir, config, bootstrap);
         try {
             kafka.awaitReady(Duration.ofSeconds(90));
         } catch (Exception e) {
@@ -111,6 +113,22 @@ public final class KafkaServer implements AutoCloseable {
             }
         }
         throw new IllegalStateException("Kafka did not answer within " + timeout + ". Log tail:\n" + process.logTail(40));
+    }
+
+    /** Kills the broker (SIGKILL, like a crash), keeping its data and ports for {@link #restart()}. */
+    public void kill() {
+        process.kill();
+    }
+
+    /** Starts the broker again after {@link #kill()}, on the same ports and data; returns once it answers. */
+    public void restart() throws InterruptedException, IOException {
+        if (process.isAlive()) {
+            throw new IllegalStateException("Kafka is still running");
+        }
+        process.close();
+        process = ChildProcess.start(javaCommand(serverClasspath(), "kafka.Kafka", config.toString()), Map.of(),
+                dir.resolve("kafka.log"));
+        awaitReady(Duration.ofSeconds(90));
     }
 
     public String bootstrapServers() {

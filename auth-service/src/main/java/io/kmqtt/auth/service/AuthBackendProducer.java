@@ -1,10 +1,12 @@
 package io.kmqtt.auth.service;
 
 import io.kmqtt.auth.config.AuthConfig;
+import io.kmqtt.auth.metrics.AuthMetrics;
 import io.kmqtt.auth.store.CredentialStore;
 import io.kmqtt.auth.store.FileCredentialStore;
 import io.kmqtt.auth.store.RedisCredentialStore;
 import io.kmqtt.core.auth.AuthBackend;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.mutiny.redis.client.Redis;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -29,13 +31,16 @@ public class AuthBackendProducer {
 
     @Produces
     @Singleton
-    AuthBackend authBackend(AuthConfig config, Instance<Redis> redis,
+    AuthBackend authBackend(AuthConfig config, Instance<Redis> redis, MeterRegistry registry,
                             @ConfigProperty(name = "quarkus.redis.hosts") Optional<String> redisHosts) {
         CredentialStore store;
+        AuthMetrics metrics;
         if (redisHosts.isPresent()) {
-            store = new RedisCredentialStore(redis.get(), config.redis(), redisHosts.get());
+            metrics = new AuthMetrics(registry, "redis");
+            store = metrics.timing(new RedisCredentialStore(redis.get(), config.redis(), redisHosts.get()));
         } else if (config.usersFile().isPresent()) {
-            store = FileCredentialStore.load(config.usersFile().get(), config.aclFile().orElse(null));
+            metrics = new AuthMetrics(registry, "file");
+            store = metrics.timing(FileCredentialStore.load(config.usersFile().get(), config.aclFile().orElse(null)));
         } else {
             LOG.info("no credential store configured (set QUARKUS_REDIS_HOSTS or AUTH_USERS_FILE)");
             return AuthBackend.none();
@@ -51,7 +56,7 @@ public class AuthBackendProducer {
         });
         LOG.infof("authenticating against %s, passwords hashed as %s, ACL no-match: %s", store.describe(),
                 hashing.spec(), config.aclNomatch());
-        return new AuthBackend(store.describe(), new CredentialAuthenticator(store, hashing, slowHashes,
-                config.aclNomatch().equals("allow")));
+        return new AuthBackend(store.describe(), metrics.counting(new CredentialAuthenticator(store, hashing, slowHashes,
+                config.aclNomatch().equals("allow"))));
     }
 }

@@ -48,6 +48,18 @@ public final class GatewayLiveness implements HeartbeatListener {
         return now - since <= expiryMillis;
     }
 
+    /** Gateways whose latest incarnation heartbeats and is not leaving (for metrics; walks every gateway). */
+    public int liveGatewayCount() {
+        long now = clock.getAsLong();
+        int live = 0;
+        for (Seen seen : latestById.values()) {
+            if (!seen.leaving() && now - seen.atMillis() <= expiryMillis) {
+                live++;
+            }
+        }
+        return live;
+    }
+
     /** Forgets an incarnation whose routes are gone. */
     public void forget(GatewayRef ref) {
         graceStartedAt.remove(ref);

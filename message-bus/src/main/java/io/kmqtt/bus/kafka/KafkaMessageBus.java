@@ -61,16 +61,18 @@ public final class KafkaMessageBus implements MessageBus {
     private final KafkaBusSettings settings;
     private final KafkaTopics topics;
     private final Admin admin;
+    private final KafkaClientListener clients;
     private final List<Registration> registrations = new CopyOnWriteArrayList<>();
     private volatile Producer<byte[], byte[]> gatewayProducer;
     private volatile Producer<byte[], byte[]> routerProducer;
     private final Map<ClusterTable, ReplicatedTable> tables = new ConcurrentHashMap<>();
     private volatile boolean commandsReady;
 
-    private KafkaMessageBus(KafkaBusSettings settings, Admin admin) {
+    private KafkaMessageBus(KafkaBusSettings settings, Admin admin, KafkaClientListener clients) {
         this.settings = settings;
         this.topics = new KafkaTopics(settings);
         this.admin = admin;
+        this.clients = clients;
     }
 
     /**
@@ -78,6 +80,11 @@ public final class KafkaMessageBus implements MessageBus {
      * {@code startupTimeout} passes: call it at start-up, not on an event loop.
      */
     public static KafkaMessageBus start(KafkaBusSettings settings, Duration startupTimeout) {
+        return start(settings, startupTimeout, KafkaClientListener.NONE);
+    }
+
+    /** As {@link #start(KafkaBusSettings, Duration)}, telling {@code clients} about every client it creates. */
+    public static KafkaMessageBus start(KafkaBusSettings settings, Duration startupTimeout, KafkaClientListener clients) {
         Map<String, Object> props = common(settings);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) startupTimeout.toMillis());
         Admin admin = Admin.create(props);
@@ -94,11 +101,20 @@ public final class KafkaMessageBus implements MessageBus {
         }
         LOG.info("Kafka bus ready at " + settings.bootstrapServers() + ": topics " + new KafkaTopics(settings).messages()
                 + ", " + new KafkaTopics(settings).routes() + " (" + settings.partitions() + " shards)");
-        return new KafkaMessageBus(settings, admin);
+        return new KafkaMessageBus(settings, admin, clients);
     }
 
     public KafkaTopics topics() {
         return topics;
+    }
+
+    /** For {@link KafkaConnectivity}: the bus's admin client, alive as long as the bus. */
+    Admin admin() {
+        return admin;
+    }
+
+    String bootstrapServers() {
+        return settings.bootstrapServers();
     }
 
     @Override
@@ -151,7 +167,7 @@ public final class KafkaMessageBus implements MessageBus {
         }
         Map<String, Object> props = consumerProps(null);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
-        DeliveryLoop loop = new DeliveryLoop(new KafkaConsumer<>(props), topic, listener);
+        DeliveryLoop loop = new DeliveryLoop(consumer("deliveries", props), topic, listener);
         return register(loop);
     }
 
@@ -165,12 +181,12 @@ public final class KafkaMessageBus implements MessageBus {
         // A new group starts from the oldest retained message: QoS 1 messages were acknowledged to
         // their publishers as soon as Kafka had them, so none may be skipped.
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        return register(new ShardLoop(new KafkaConsumer<>(props), topics.messages(), topics.routes(), listener));
+        return register(new ShardLoop(consumer("shards", props), topics.messages(), topics.routes(), listener));
     }
 
     @Override
     public Registration consumeHeartbeats(HeartbeatListener listener) {
-        return register(new HeartbeatLoop(new KafkaConsumer<>(consumerProps(null)), topics.gateways(), listener));
+        return register(new HeartbeatLoop(consumer("heartbeats", consumerProps(null)), topics.gateways(), listener));
     }
 
     @Override
@@ -277,6 +293,7 @@ public final class KafkaMessageBus implements MessageBus {
                     Map<String, Object> props = producerProps();
                     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
                     routerProducer = new KafkaProducer<>(props);
+                    clients.producerCreated("router-producer", routerProducer);
                 }
                 p = routerProducer;
             }
@@ -301,6 +318,7 @@ public final class KafkaMessageBus implements MessageBus {
             producer.close(Duration.ZERO);
             throw e;
         }
+        clients.producerCreated("gateway-producer", producer);
         return producer;
     }
 
@@ -354,12 +372,19 @@ public final class KafkaMessageBus implements MessageBus {
         return props;
     }
 
+    private KafkaConsumer<byte[], byte[]> consumer(String role, Map<String, Object> props) {
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props);
+        clients.consumerCreated(role, consumer);
+        return consumer;
+    }
+
     private Registration register(PollLoop loop) {
         registrations.add(loop);
         loop.start();
         return () -> {
             registrations.remove(loop);
             loop.close();
+            clients.clientClosed(loop.consumer);
         };
     }
 
@@ -382,5 +407,6 @@ public final class KafkaMessageBus implements MessageBus {
             routerProducer.close(Duration.ofSeconds(5));
         }
         admin.close(Duration.ofSeconds(5));
+        clients.busClosed();
     }
 }

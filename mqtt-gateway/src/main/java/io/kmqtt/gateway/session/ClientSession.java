@@ -216,6 +216,7 @@ public final class ClientSession {
             // RETAIN is 0 on messages forwarded to an established subscription (MQTT-3.3.1-9).
             endpoint.publish(m.topic(), Buffer.buffer(m.payload()), MqttQoS.valueOf(out.qos()), false, false,
                     packetId, props);
+            metrics.delivered(m.payload().length, m.createdAtMillis(), now);
         } catch (IllegalStateException e) {
             closed = true; // the connection went away under us; closeHandler cleans up
         }

@@ -1,0 +1,69 @@
+package io.kmqtt.it;
+
+import io.kmqtt.testinfra.FreePorts;
+import io.kmqtt.testinfra.KafkaServer;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A gateway's and a router's readiness follow Kafka: DOWN while it is gone, UP again when it is
+ * back, while liveness stays UP throughout. Uses a Kafka of its own, since it kills it.
+ */
+class ReadinessIT {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void readinessIsDownWhileKafkaIsUnreachableAndUpWhenItReturns() throws Exception {
+        try (KafkaServer kafka = KafkaServer.start(); Cluster cluster = new Cluster(kafka.bootstrapServers())) {
+            int routerPort = FreePorts.find();
+            cluster.startRouter("router-1", Map.of("QUARKUS_HTTP_PORT", Integer.toString(routerPort)));
+            int gatewayPort = FreePorts.find();
+            cluster.startGateway("gw-ready", Map.of("MQTT_ALLOW_ANONYMOUS", "true",
+                    "QUARKUS_HTTP_PORT", Integer.toString(gatewayPort)));
+
+            for (int port : new int[] {gatewayPort, routerPort}) {
+                HttpResponse<String> ready = get(port, "/q/health/ready");
+                assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+                assertThat(ready.body()).contains("\"message-bus\"", "\"type\": \"kafka\"");
+            }
+
+            kafka.kill();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                for (int port : new int[] {gatewayPort, routerPort}) {
+                    HttpResponse<String> ready = get(port, "/q/health/ready");
+                    assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
+                    assertThat(ready.body()).contains("\"message-bus\"", "\"status\": \"DOWN\"");
+                }
+            });
+            for (int port : new int[] {gatewayPort, routerPort}) {
+                assertThat(get(port, "/q/health/live").statusCode()).as("liveness while Kafka is down").isEqualTo(200);
+            }
+
+            kafka.restart();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                for (int port : new int[] {gatewayPort, routerPort}) {
+                    HttpResponse<String> ready = get(port, "/q/health/ready");
+                    assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+                }
+            });
+            for (int port : new int[] {gatewayPort, routerPort}) {
+                assertThat(get(port, "/q/health/live").statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
+    private static HttpResponse<String> get(int port, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
