@@ -60,6 +60,8 @@ public class MqttListener {
     @Inject
     AuthBackend authBackend;
     @Inject
+    GatewayMetrics metrics;
+    @Inject
     ClientPresence presence;
     @Inject
     BanList bans;
@@ -192,8 +194,14 @@ public class MqttListener {
     private MqttServer listen(String name, MqttServerOptions options) throws Exception {
         MqttServer server = MqttServer.create(vertx, options)
                 .endpointHandler(connectHandler.forListener(name, new ConnectRateLimit(config.maxConnectRate())))
-                .exceptionHandler(error -> LOG.warnf("MQTT connection error before CONNECT completed (%s listener): %s",
-                        name, error.toString()));
+                .exceptionHandler(error -> {
+                    if (metrics.connectionError(error)) {
+                        LOG.infof("a packet larger than mqtt.max-message-size (%d bytes) arrived before CONNECT completed"
+                                + " (%s listener); connection closed", config.maxMessageSize(), name);
+                    } else {
+                        LOG.warnf("MQTT connection error before CONNECT completed (%s listener): %s", name, error.toString());
+                    }
+                });
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         servers.add(server);
         return server;

@@ -231,8 +231,15 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
             // MQTT 5 reason 0x04 asks for the will to be sent anyway (MQTT 5.0 section 3.14.2.1).
             normalDisconnect[0] = msg.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE;
         });
-        endpoint.exceptionHandler(error -> LOG.warnf(error, "client '%s' from %s: connection error", session.clientId(),
-                endpoint.remoteAddress()));
+        endpoint.exceptionHandler(error -> {
+            if (metrics.connectionError(error)) {
+                // MQTT 5.0 section 3.14.2.1: 0x95 Packet too large (a 3.1.1 client is just closed).
+                Disconnects.disconnect(endpoint, MqttDisconnectReasonCode.PACKET_TOO_LARGE,
+                        "sent a packet larger than mqtt.max-message-size (" + config.maxMessageSize() + " bytes)");
+            } else {
+                LOG.warnf(error, "client '%s' from %s: connection error", session.clientId(), endpoint.remoteAddress());
+            }
+        });
         endpoint.closeHandler(v -> onClose(session, normalDisconnect[0]));
 
         ClientSession previous = sessions.register(session);
