@@ -2,6 +2,7 @@ package io.kmqtt.gateway;
 
 import io.kmqtt.core.bus.DeliveryListener;
 import io.kmqtt.core.message.Envelope;
+import io.kmqtt.core.topic.SubscriptionOptions;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,11 +35,17 @@ public class DeliveryDispatcher implements DeliveryListener {
     public void onDeliveries(List<Envelope> messages) {
         Map<ClientSession, Integer> targets = new HashMap<>();
         for (Envelope message : messages) {
-            subscriptions.match(message.topic(), (session, qos) -> targets.merge(session, qos, Math::max));
+            subscriptions.match(message.topic(), (session, options) -> {
+                // No Local: not back to the client that published it (MQTT 5.0 section 3.8.3.1).
+                if (!SubscriptionOptions.noLocal(options) || !session.clientId().equals(message.publisherId())) {
+                    targets.merge(session, options, SubscriptionOptions::merge);
+                }
+            });
             if (targets.isEmpty()) {
                 metrics.dropped(GatewayMetrics.DropReason.NO_SUBSCRIBERS, 1);
             }
-            targets.forEach((session, subscriptionQos) -> session.offer(message, Math.min(message.qos(), subscriptionQos)));
+            targets.forEach((session, options) -> session.offer(message, Math.min(message.qos(), SubscriptionOptions.qos(options)),
+                    message.retain() && SubscriptionOptions.retainAsPublished(options)));
             metrics.messagesOut(targets.size());
             targets.clear();
         }

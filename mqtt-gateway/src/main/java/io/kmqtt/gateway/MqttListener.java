@@ -8,6 +8,7 @@ import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.gateway.cluster.BanList;
 import io.kmqtt.gateway.cluster.ClientPresence;
 import io.kmqtt.gateway.cluster.ClusterCommands;
+import io.kmqtt.gateway.cluster.RetainedMessages;
 import io.kmqtt.gateway.config.GatewayConfig;
 import io.kmqtt.gateway.handler.ConnectHandler;
 import io.kmqtt.gateway.handler.Disconnects;
@@ -68,6 +69,8 @@ public class MqttListener {
     @Inject
     ClusterCommands commands;
     @Inject
+    RetainedMessages retained;
+    @Inject
     MeterRegistry registry;
     @ConfigProperty(name = "quarkus.http.port")
     int httpPort;
@@ -111,6 +114,7 @@ public class MqttListener {
         // takeovers are written from it on.
         presence.start();
         bans.start();
+        retained.start();
         commands.start();
         status = new NodeStatusReporter(bus, self.id(), "gateway", self.incarnation(),
                 NodeStatusReporter.httpUrl(config.advertisedHttpUrl(), httpPort), registry, NODE_STATS);
@@ -155,6 +159,7 @@ public class MqttListener {
         }
         commands.stop();
         bans.stop();
+        retained.stop();
         if (deliveries != null) {
             deliveries.close();
         }

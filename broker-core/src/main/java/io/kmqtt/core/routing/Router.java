@@ -5,6 +5,9 @@ import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.bus.RouteChange;
 import io.kmqtt.core.bus.ShardListener;
 import io.kmqtt.core.message.Envelope;
+import io.kmqtt.core.message.EnvelopeCodec;
+import io.kmqtt.core.state.ClusterTable;
+import io.kmqtt.core.state.ReplicatedTable;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,14 +32,17 @@ public final class Router implements ShardListener {
     private final MessageBus bus;
     private final GatewayLiveness liveness;
     private final Map<Integer, ShardRoutes> shards = new ConcurrentHashMap<>();
+    private final ReplicatedTable retained;
 
     private final LongAdder messagesIn = new LongAdder();
     private final LongAdder deliveriesOut = new LongAdder();
     private final LongAdder messagesWithoutRoute = new LongAdder();
 
+    /** Creates a router; opens the retained table, which may wait for Kafka: call at start-up. */
     public Router(MessageBus bus, GatewayLiveness liveness) {
         this.bus = bus;
         this.liveness = liveness;
+        this.retained = bus.table(ClusterTable.RETAINED);
     }
 
     @Override
@@ -60,6 +66,18 @@ public final class Router implements ShardListener {
         if (routes == null) {
             return DONE;
         }
+        // The shard's owner keeps its topics' retained messages: one writer per topic, in publish order.
+        CompletionStage<Void> retainedWrite = message.retain() ? retain(message) : DONE;
+        return CompletableFuture.allOf(retainedWrite.toCompletableFuture(), route(routes, message).toCompletableFuture());
+    }
+
+    /** Stores a retained message, or deletes the topic's retained message if the payload is empty (MQTT-3.3.1-6, -7). */
+    private CompletionStage<Void> retain(Envelope message) {
+        return message.payload().length == 0 ? retained.remove(message.topic())
+                : retained.put(message.topic(), EnvelopeCodec.encode(message));
+    }
+
+    private CompletionStage<Void> route(ShardRoutes routes, Envelope message) {
         List<GatewayRef> matched = new ArrayList<>(2);
         routes.matchGateways(message.topic(), matched);
         // Several incarnations of one gateway id share its delivery channel: send once per id.

@@ -12,6 +12,11 @@ public enum ClusterTable {
     BANNED("banned", false),
     /** Every gateway's and router's latest status and counters. Keyed by {@link NodeRecord#key()}. */
     NODES("nodes", false),
+    /**
+     * Retained messages, keyed by MQTT topic; written by the router owning the topic's shard,
+     * followed by every gateway.
+     */
+    RETAINED("retained", true),
     /** Credentials of the admin API (users and API keys); written and read by the admin API only. */
     ADMINS("admins", false);
 

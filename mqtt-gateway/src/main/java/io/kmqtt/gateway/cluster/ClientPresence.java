@@ -94,7 +94,7 @@ public class ClientPresence {
         MqttEndpoint endpoint = session.endpoint();
         List<ClientRecord.Subscription> subs = new ArrayList<>(session.subscriptions().size());
         for (Map.Entry<String, Integer> s : session.subscriptions().entrySet()) {
-            subs.add(ClientRecord.Subscription.of(s.getKey(), s.getValue(), false, false, 0));
+            subs.add(new ClientRecord.Subscription(s.getKey(), s.getValue()));
         }
         return new ClientRecord(session.clientId(), endpoint.auth() == null ? "" : endpoint.auth().getUsername(),
                 self.id(), self.incarnation(), String.valueOf(endpoint.remoteAddress()), endpoint.protocolVersion(),

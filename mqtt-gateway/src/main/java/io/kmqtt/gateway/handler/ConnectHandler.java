@@ -16,6 +16,7 @@ import io.kmqtt.gateway.GatewayMetrics.AuthResult;
 import io.kmqtt.gateway.cluster.BanList;
 import io.kmqtt.gateway.cluster.ClientPresence;
 import io.kmqtt.gateway.cluster.ClusterCommands;
+import io.kmqtt.gateway.cluster.RetainedMessages;
 import io.kmqtt.gateway.config.GatewayConfig;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
@@ -57,12 +58,14 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
     private final ClientPresence presence;
     private final BanList bans;
     private final ClusterCommands commands;
+    private final RetainedMessages retained;
     private volatile boolean shuttingDown;
 
     @Inject
     public ConnectHandler(GatewayConfig config, MessageBus bus, GatewayRef gateway, SessionRegistry sessions,
                           LocalSubscriptions subscriptions, GatewayMetrics metrics, AuthBackend authBackend,
-                          ClientPresence presence, BanList bans, ClusterCommands commands) {
+                          ClientPresence presence, BanList bans, ClusterCommands commands, RetainedMessages retained) {
+        this.retained = retained;
         this.presence = presence;
         this.bans = bans;
         this.commands = commands;
@@ -215,7 +218,7 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         ClientSession session = new ClientSession(endpoint.clientIdentifier(), endpoint, context, permissions,
                 config.inflightWindow(), config.maxQueuedMessages(), metrics);
         PublishHandler publish = new PublishHandler(session, context, bus, gateway, limits, metrics);
-        SubscribeHandler subscribe = new SubscribeHandler(session, context, subscriptions, limits, presence);
+        SubscribeHandler subscribe = new SubscribeHandler(session, context, subscriptions, limits, presence, retained);
         UnsubscribeHandler unsubscribe = new UnsubscribeHandler(session, context, subscriptions, limits, presence);
         boolean[] normalDisconnect = {false};
 

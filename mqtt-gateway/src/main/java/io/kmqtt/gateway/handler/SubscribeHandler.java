@@ -3,7 +3,9 @@ package io.kmqtt.gateway.handler;
 import io.kmqtt.core.topic.TopicLimits;
 import io.kmqtt.core.topic.TopicVerdict;
 import io.kmqtt.core.topic.Topics;
+import io.kmqtt.core.topic.SubscriptionOptions;
 import io.kmqtt.gateway.cluster.ClientPresence;
+import io.kmqtt.gateway.cluster.RetainedMessages;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
 import io.netty.handler.codec.mqtt.MqttProperties;
@@ -30,9 +32,11 @@ public final class SubscribeHandler {
     private final LocalSubscriptions subscriptions;
     private final TopicLimits limits;
     private final ClientPresence presence;
+    private final RetainedMessages retained;
 
     public SubscribeHandler(ClientSession session, Context context, LocalSubscriptions subscriptions, TopicLimits limits,
-                            ClientPresence presence) {
+                            ClientPresence presence, RetainedMessages retained) {
+        this.retained = retained;
         this.session = session;
         this.context = context;
         this.subscriptions = subscriptions;
@@ -44,6 +48,7 @@ public final class SubscribeHandler {
         List<MqttTopicSubscription> requested = message.topicSubscriptions();
         MqttSubAckReasonCode[] codes = new MqttSubAckReasonCode[requested.size()];
         CompletableFuture<?>[] routes = new CompletableFuture<?>[requested.size()];
+        boolean[] sendRetained = new boolean[requested.size()];
         for (int i = 0; i < requested.size(); i++) {
             MqttTopicSubscription sub = requested.get(i);
             String filter = sub.topicName();
@@ -61,8 +66,14 @@ public final class SubscribeHandler {
                         PublishHandler.abbreviate(filter));
             } else {
                 int qos = Math.min(sub.qualityOfService().value(), 2);
+                var o = sub.subscriptionOption();
+                int options = o == null ? qos : SubscriptionOptions.of(qos, o.isNoLocal(), o.isRetainAsPublished(),
+                        o.retainHandling().value());
+                int handling = SubscriptionOptions.retainHandling(options);
+                sendRetained[i] = handling == SubscriptionOptions.SEND_RETAINED
+                        || (handling == SubscriptionOptions.SEND_RETAINED_IF_NEW && !session.subscriptions().containsKey(filter));
                 codes[i] = MqttSubAckReasonCode.qosGranted(io.netty.handler.codec.mqtt.MqttQoS.valueOf(qos));
-                routes[i] = subscriptions.subscribe(session, filter, qos).toCompletableFuture();
+                routes[i] = subscriptions.subscribe(session, filter, options).toCompletableFuture();
             }
             if (routes[i] == null) {
                 routes[i] = CompletableFuture.completedFuture(null);
@@ -73,6 +84,7 @@ public final class SubscribeHandler {
                 if (routes[i].isCompletedExceptionally()) {
                     subscriptions.unsubscribe(session, requested.get(i).topicName());
                     codes[i] = MqttSubAckReasonCode.UNSPECIFIED_ERROR;
+                    sendRetained[i] = false;
                     LOG.warnf("client '%s': subscription to '%s' failed: the route could not be announced on the bus",
                             session.clientId(), requested.get(i).topicName());
                 }
@@ -85,6 +97,12 @@ public final class SubscribeHandler {
             if (!session.isClosed()) {
                 session.endpoint().subscribeAcknowledge(message.messageId(), result, MqttProperties.NO_PROPERTIES);
                 presence.update(session);
+                // Retained messages follow the SUBACK (MQTT-3.3.1-6, Retain Handling: MQTT 5.0 section 3.8.3.1).
+                for (int i = 0; i < sendRetained.length; i++) {
+                    if (sendRetained[i]) {
+                        retained.sendMatching(session, requested.get(i).topicName(), codes[i].value());
+                    }
+                }
             }
         }));
     }

@@ -111,8 +111,13 @@ public final class ClientSession {
 
     // ---- outbound ---------------------------------------------------------------------------
 
-    /** Queues a message for this client and sends what the window allows. Any thread. */
+    /** Queues a message for this client, RETAIN flag clear, and sends what the window allows. Any thread. */
     public void offer(Envelope message, int qos) {
+        offer(message, qos, false);
+    }
+
+    /** Queues a message for this client with this RETAIN flag and sends what the window allows. Any thread. */
+    public void offer(Envelope message, int qos, boolean retain) {
         if (closed) {
             return;
         }
@@ -122,7 +127,7 @@ public final class ClientSession {
                 queue.pollFirst();
                 dropped = 1;
             }
-            queue.addLast(new Outbound(message, qos));
+            queue.addLast(new Outbound(message, qos, retain));
         }
         if (dropped > 0) {
             metrics.dropped(DropReason.QUEUE_FULL, dropped);
@@ -213,8 +218,9 @@ public final class ClientSession {
                 ? MqttProperties5.toPublish(m.properties(), m.expiryAtMillis(), now)
                 : MqttProperties.NO_PROPERTIES;
         try {
-            // RETAIN is 0 on messages forwarded to an established subscription (MQTT-3.3.1-9).
-            endpoint.publish(m.topic(), Buffer.buffer(m.payload()), MqttQoS.valueOf(out.qos()), false, false,
+            // RETAIN is 0 on messages forwarded to an established subscription (MQTT-3.3.1-9) unless
+            // it asked for Retain As Published; 1 on retained messages sent at subscribe (MQTT-3.3.1-8).
+            endpoint.publish(m.topic(), Buffer.buffer(m.payload()), MqttQoS.valueOf(out.qos()), false, out.retain(),
                     packetId, props);
             metrics.delivered(m.payload().length, m.createdAtMillis(), now);
         } catch (IllegalStateException e) {

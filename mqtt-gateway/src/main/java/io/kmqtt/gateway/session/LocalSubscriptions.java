@@ -41,11 +41,16 @@ public class LocalSubscriptions {
         }
     }
 
-    /** Subscribes; the stage completes when the route (if this is the first subscriber) is durable. */
-    public CompletionStage<Void> subscribe(ClientSession session, String filter, int qos) {
-        session.subscriptions().put(filter, qos);
+    /**
+     * Subscribes, or replaces the session's subscription to the filter; the stage completes when the
+     * route (if this is the first subscriber here) is durable.
+     *
+     * @param options the subscription options ({@link io.kmqtt.core.topic.SubscriptionOptions}); a plain QoS is valid
+     */
+    public CompletionStage<Void> subscribe(ClientSession session, String filter, int options) {
+        session.subscriptions().put(filter, options);
         synchronized (stripe(filter)) {
-            boolean first = index.add(filter, session, qos);
+            boolean first = index.add(filter, session, options);
             return first ? bus.announceRoute(RouteChange.add(self, filter)) : DONE;
         }
     }
@@ -68,7 +73,7 @@ public class LocalSubscriptions {
         }
     }
 
-    /** Calls sink for every (session, subscription QoS) whose filter matches the topic. */
+    /** Calls sink for every (session, subscription options) whose filter matches the topic. */
     public void match(String topic, BiConsumer<ClientSession, Integer> sink) {
         index.match(topic, sink);
     }

@@ -2,6 +2,10 @@ package io.kmqtt.gateway.session;
 
 import io.kmqtt.core.message.Envelope;
 
-/** A message on its way to one client, at the QoS it is delivered with. */
-record Outbound(Envelope message, int qos) {
+/**
+ * A message on its way to one client, at the QoS it is delivered with, and with the RETAIN flag it
+ * is sent with: set for retained messages sent at subscribe, and for live ones only where the
+ * subscription asked for Retain As Published.
+ */
+record Outbound(Envelope message, int qos, boolean retain) {
 }
