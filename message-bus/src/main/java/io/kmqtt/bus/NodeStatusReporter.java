@@ -72,9 +72,19 @@ public final class NodeStatusReporter {
         return write(true);
     }
 
-    private CompletionStage<Void> write(boolean leaving) {
+    /** The current value of every stat, by stat name. */
+    public Map<String, Long> snapshot() {
         Map<String, Long> stats = new LinkedHashMap<>();
         statMeters.forEach((stat, meter) -> stats.put(stat, Math.round(valueOf(meter))));
+        return stats;
+    }
+
+    public long startedAtMillis() {
+        return startedAt;
+    }
+
+    private CompletionStage<Void> write(boolean leaving) {
+        Map<String, Long> stats = snapshot();
         NodeRecord record = new NodeRecord(id, kind, incarnation, httpUrl, startedAt, System.currentTimeMillis(), leaving, stats);
         return nodes.put(record.key(), record.encode()).whenComplete((ok, error) -> {
             if (error != null && !warned) {

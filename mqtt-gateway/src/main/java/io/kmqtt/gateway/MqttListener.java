@@ -9,6 +9,7 @@ import io.kmqtt.gateway.cluster.BanList;
 import io.kmqtt.gateway.cluster.ClientPresence;
 import io.kmqtt.gateway.cluster.ClusterCommands;
 import io.kmqtt.gateway.cluster.RetainedMessages;
+import io.kmqtt.gateway.cluster.SysTopics;
 import io.kmqtt.gateway.config.GatewayConfig;
 import io.kmqtt.gateway.handler.ConnectHandler;
 import io.kmqtt.gateway.handler.Disconnects;
@@ -71,6 +72,8 @@ public class MqttListener {
     @Inject
     RetainedMessages retained;
     @Inject
+    SysTopics sys;
+    @Inject
     MeterRegistry registry;
     @ConfigProperty(name = "quarkus.http.port")
     int httpPort;
@@ -88,6 +91,7 @@ public class MqttListener {
 
     private NodeStatusReporter status;
     private long statusTimer = -1;
+    private long sysTimer = -1;
 
     /** The TCP listener, then WebSocket and TLS when enabled. */
     private final List<MqttServer> servers = new java.util.ArrayList<>();
@@ -120,6 +124,10 @@ public class MqttListener {
                 NodeStatusReporter.httpUrl(config.advertisedHttpUrl(), httpPort), registry, NODE_STATS);
         status.report();
         statusTimer = vertx.setPeriodic(config.statsInterval().toMillis(), id -> status.report());
+        if (!config.sysInterval().isZero()) {
+            sys.start(config.statsInterval().toMillis());
+            sysTimer = vertx.setPeriodic(config.sysInterval().toMillis(), id -> sys.publish(status));
+        }
 
         MqttServer tcp = listen("TCP", options(config.tcp().host(), config.tcp().port()));
         LOG.infof("MQTT gateway %s listening on %s:%d (TCP%s), authentication: %s, anonymous clients %s", self,
@@ -145,6 +153,10 @@ public class MqttListener {
         if (statusTimer >= 0) {
             vertx.cancelTimer(statusTimer);
         }
+        if (sysTimer >= 0) {
+            vertx.cancelTimer(sysTimer);
+        }
+        sys.stop();
         connectHandler.refuseNewConnections();
         ConnectionDrain.disconnectSpread(List.copyOf(sessions.all()), config.drainDuration(), session -> session.onLoop(() ->
                 Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "gateway shutting down")));

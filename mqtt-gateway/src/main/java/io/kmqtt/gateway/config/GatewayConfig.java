@@ -147,6 +147,14 @@ public interface GatewayConfig {
     @WithDefault("5s")
     Duration statsInterval();
 
+    /**
+     * How often the gateway publishes its figures to {@code $SYS/brokers/<gateway id>/...} (and, if
+     * it has the lowest id of the live gateways, the cluster's to {@code $SYS/cluster/...}), as
+     * retained messages. 0 turns $SYS off.
+     */
+    @WithDefault("10s")
+    Duration sysInterval();
+
     /** How often the gateway tells the routers it is alive. */
     @WithDefault("2s")
     Duration heartbeatInterval();

@@ -56,8 +56,12 @@ public final class PublishHandler {
             return;
         }
         int qos = message.qosLevel().value();
+        if (topic.startsWith("$SYS/") || topic.equals("$SYS")) {
+            refuse(message, topic, qos, "$SYS topics are the broker's own");
+            return;
+        }
         if (!session.permissions().canPublish(topic)) {
-            refuseByAcl(message, topic, qos);
+            refuse(message, topic, qos, "denied by ACL");
             return;
         }
         if (qos == 2 && !session.beginInboundQos2(message.messageId())) {
@@ -105,13 +109,14 @@ public final class PublishHandler {
     }
 
     /**
-     * A publish the ACL forbids is dropped and the client stays connected. MQTT 5 clients learn it
-     * from PUBACK/PUBREC reason 0x87; MQTT 3.1.1 has no negative acknowledgement, so they get a plain
-     * acknowledgement (as Mosquitto and EMQX do) and the log says why nothing was delivered.
+     * A publish the client may not make (its ACL, or a $SYS topic) is dropped and the client stays
+     * connected. MQTT 5 clients learn it from PUBACK/PUBREC reason 0x87; MQTT 3.1.1 has no negative
+     * acknowledgement, so they get a plain acknowledgement (as Mosquitto and EMQX do) and the log
+     * says why nothing was delivered.
      */
-    private void refuseByAcl(MqttPublishMessage message, String topic, int qos) {
+    private void refuse(MqttPublishMessage message, String topic, int qos, String why) {
         metrics.dropped(DropReason.ACL_DENIED, 1);
-        LOG.infof("PUBLISH from '%s' to '%s' denied by ACL", session.clientId(), abbreviate(topic));
+        LOG.infof("PUBLISH from '%s' to '%s' refused: %s", session.clientId(), abbreviate(topic), why);
         if (qos > 0) {
             session.acks().complete(session.acks().expect(message.messageId(), qos),
                     session.isMqtt5() ? MqttPubAckReasonCode.NOT_AUTHORIZED : null);
