@@ -10,6 +10,7 @@ import io.kmqtt.gateway.GatewayMetrics;
 import io.kmqtt.gateway.GatewayMetrics.DropReason;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.MqttProperties5;
+import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Context;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
@@ -53,6 +54,12 @@ public final class PublishHandler {
             // MQTT-3.3.2-2 and 4.7.3: an invalid topic name in PUBLISH is a protocol violation.
             Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.TOPIC_NAME_INVALID,
                     "PUBLISH topic '" + abbreviate(topic) + "' " + verdict.description());
+            return;
+        }
+        if (session.isMqtt5() && !message.properties()
+                .getProperties(MqttProperties.MqttPropertyType.SUBSCRIPTION_IDENTIFIER.value()).isEmpty()) {
+            Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.PROTOCOL_ERROR,
+                    "a PUBLISH from a client must not carry a Subscription Identifier (MQTT-3.3.4-6)");
             return;
         }
         int qos = message.qosLevel().value();
