@@ -2,7 +2,10 @@ package io.kmqtt.gateway;
 
 import io.kmqtt.core.bus.DeliveryListener;
 import io.kmqtt.core.message.Envelope;
+import io.kmqtt.core.routing.SharedStrategy;
+import io.kmqtt.core.topic.SharedSubscription;
 import io.kmqtt.core.topic.SubscriptionOptions;
+import io.kmqtt.gateway.config.GatewayConfig;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,11 +27,28 @@ public class DeliveryDispatcher implements DeliveryListener {
 
     private final LocalSubscriptions subscriptions;
     private final GatewayMetrics metrics;
+    private final SharedStrategy sharedStrategy;
 
     @Inject
-    public DeliveryDispatcher(LocalSubscriptions subscriptions, GatewayMetrics metrics) {
+    public DeliveryDispatcher(LocalSubscriptions subscriptions, GatewayMetrics metrics, GatewayConfig config) {
         this.subscriptions = subscriptions;
         this.metrics = metrics;
+        this.sharedStrategy = config.sharedSubscriptionStrategy();
+    }
+
+    /** The router picked this gateway for one member of a shared subscription: pick that member here. */
+    @Override
+    public void onSharedDelivery(String group, String filter, Envelope message) {
+        var member = subscriptions.pickShared(new SharedSubscription(group, filter).fullFilter(), message, sharedStrategy);
+        if (member == null) {
+            // Every member here left after the router read the route; the route is being withdrawn.
+            metrics.dropped(GatewayMetrics.DropReason.NO_SUBSCRIBERS, 1);
+            return;
+        }
+        int options = member.getValue();
+        member.getKey().offer(message, Math.min(message.qos(), SubscriptionOptions.qos(options)),
+                message.retain() && SubscriptionOptions.retainAsPublished(options));
+        metrics.messagesOut(1);
     }
 
     @Override

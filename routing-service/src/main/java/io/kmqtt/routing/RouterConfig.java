@@ -3,6 +3,8 @@ package io.kmqtt.routing;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import io.kmqtt.core.routing.SharedStrategy;
+
 import java.time.Duration;
 import java.util.Optional;
 
@@ -21,6 +23,14 @@ public interface RouterConfig {
     /** How often routes of dead gateways are looked for. */
     @WithDefault("2s")
     Duration sweepInterval();
+
+    /**
+     * How a shared subscription picks, among the gateways holding members of its group, the one a
+     * message goes to: {@code round-robin}, {@code random}, {@code hash-clientid} (of the publisher)
+     * or {@code hash-topic}. That gateway then picks one member (mqtt.shared-subscription-strategy).
+     */
+    @WithDefault("round-robin")
+    SharedStrategy sharedSubscriptionStrategy();
 
     /** This router's name in the nodes table and the admin API. Default: {@code router-<hostname>-<pid>}. */
     Optional<String> nodeId();

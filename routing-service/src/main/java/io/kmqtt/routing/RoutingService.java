@@ -53,7 +53,7 @@ public class RoutingService {
 
     void start(@Observes StartupEvent event) {
         liveness = new GatewayLiveness(config.gatewayExpiry().toMillis(), System::currentTimeMillis);
-        router = new Router(bus, liveness);
+        router = new Router(bus, liveness, config.sharedSubscriptionStrategy());
         heartbeats = bus.consumeHeartbeats(liveness);
         shards = bus.consumeShards(router);
         sweeper = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -10,4 +10,11 @@ public interface DeliveryListener {
 
     /** Called from a bus thread, never an event loop; must not block. */
     void onDeliveries(List<Envelope> messages);
+
+    /**
+     * A message for exactly one local member of the shared subscription (group, filter), chosen by
+     * the router among the gateways of the group. Same thread and order as {@link #onDeliveries}.
+     */
+    default void onSharedDelivery(String group, String filter, Envelope message) {
+    }
 }

@@ -40,7 +40,8 @@ public final class InMemoryMessageBus implements MessageBus {
     private static final int MAX_PENDING_DELIVERIES = 100_000;
     private static final int BATCH = 512;
 
-    private record Delivery(String gatewayId, Envelope message) {
+    /** A delivery; group and filter are set for a shared subscription's. */
+    private record Delivery(String gatewayId, Envelope message, String group, String filter) {
     }
 
     private final Object shardLock = new Object();
@@ -137,7 +138,17 @@ public final class InMemoryMessageBus implements MessageBus {
 
     @Override
     public CompletionStage<Void> deliver(String gatewayId, Envelope message) {
-        if (!deliveries.offer(new Delivery(gatewayId, message))) {
+        return enqueue(new Delivery(gatewayId, message, null, null));
+    }
+
+    @Override
+    public CompletionStage<Void> deliverShared(String gatewayId, String group, String filter, Envelope message) {
+        return enqueue(new Delivery(gatewayId, message, group, filter));
+    }
+
+    private CompletionStage<Void> enqueue(Delivery delivery) {
+        Envelope message = delivery.message();
+        if (!deliveries.offer(delivery)) {
             LOG.warning("in-memory delivery queue full (" + MAX_PENDING_DELIVERIES + "): message to '"
                     + message.topic() + "' dropped");
             return CompletableFuture.failedFuture(new IllegalStateException("delivery queue full"));
@@ -167,17 +178,25 @@ public final class InMemoryMessageBus implements MessageBus {
         }
     }
 
-    /** Hands consecutive deliveries for the same gateway over as one batch. */
+    /** Hands consecutive plain deliveries for the same gateway over as one batch; shared ones one by one, in order. */
     private void handOver(List<Delivery> batch) {
         int start = 0;
         while (start < batch.size()) {
-            String gatewayId = batch.get(start).gatewayId();
+            Delivery first = batch.get(start);
+            DeliveryListener listener = deliveryListeners.get(first.gatewayId());
+            if (first.group() != null) {
+                if (listener != null) {
+                    listener.onSharedDelivery(first.group(), first.filter(), first.message());
+                }
+                start++;
+                continue;
+            }
             int end = start;
             List<Envelope> messages = new ArrayList<>();
-            while (end < batch.size() && batch.get(end).gatewayId().equals(gatewayId)) {
+            while (end < batch.size() && batch.get(end).group() == null
+                    && batch.get(end).gatewayId().equals(first.gatewayId())) {
                 messages.add(batch.get(end++).message());
             }
-            DeliveryListener listener = deliveryListeners.get(gatewayId);
             if (listener != null) {
                 listener.onDeliveries(messages);
             }

@@ -43,6 +43,9 @@ public interface MessageBus extends AutoCloseable {
     /** Sends a message to one gateway's delivery channel. */
     CompletionStage<Void> deliver(String gatewayId, Envelope message);
 
+    /** Sends a message to one gateway's delivery channel, for one member of a shared subscription there. */
+    CompletionStage<Void> deliverShared(String gatewayId, String group, String filter, Envelope message);
+
     /** Removes a route from one shard's durable route table, for routes of gateways that died. */
     CompletionStage<Void> withdrawRoute(int shard, RouteChange change);
 

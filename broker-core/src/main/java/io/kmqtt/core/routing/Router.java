@@ -8,8 +8,10 @@ import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.message.EnvelopeCodec;
 import io.kmqtt.core.state.ClusterTable;
 import io.kmqtt.core.state.ReplicatedTable;
+import io.kmqtt.core.topic.SharedSubscription;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,7 @@ public final class Router implements ShardListener {
     private final GatewayLiveness liveness;
     private final Map<Integer, ShardRoutes> shards = new ConcurrentHashMap<>();
     private final ReplicatedTable retained;
+    private final SharedStrategy sharedStrategy;
 
     private final LongAdder messagesIn = new LongAdder();
     private final LongAdder deliveriesOut = new LongAdder();
@@ -40,9 +43,15 @@ public final class Router implements ShardListener {
 
     /** Creates a router; opens the retained table, which may wait for Kafka: call at start-up. */
     public Router(MessageBus bus, GatewayLiveness liveness) {
+        this(bus, liveness, SharedStrategy.ROUND_ROBIN);
+    }
+
+    /** @param sharedStrategy how a shared subscription picks the gateway of its group that gets a message */
+    public Router(MessageBus bus, GatewayLiveness liveness, SharedStrategy sharedStrategy) {
         this.bus = bus;
         this.liveness = liveness;
         this.retained = bus.table(ClusterTable.RETAINED);
+        this.sharedStrategy = sharedStrategy;
     }
 
     @Override
@@ -68,7 +77,42 @@ public final class Router implements ShardListener {
         }
         // The shard's owner keeps its topics' retained messages: one writer per topic, in publish order.
         CompletionStage<Void> retainedWrite = message.retain() ? retain(message) : DONE;
-        return CompletableFuture.allOf(retainedWrite.toCompletableFuture(), route(routes, message).toCompletableFuture());
+        CompletionStage<Void> plain = route(routes, message);
+        CompletionStage<Void> shared = routeShared(routes, message);
+        if (plain == null && shared == null) {
+            messagesWithoutRoute.increment();
+        }
+        return CompletableFuture.allOf(retainedWrite.toCompletableFuture(),
+                (plain == null ? DONE : plain).toCompletableFuture(), (shared == null ? DONE : shared).toCompletableFuture());
+    }
+
+    /**
+     * For each shared subscription the message matches, one delivery to one live gateway holding
+     * members of the group (ordered by id, then picked by the strategy); that gateway picks one member.
+     */
+    private CompletionStage<Void> routeShared(ShardRoutes routes, Envelope message) {
+        Map<SharedSubscription, List<GatewayRef>> matches = new HashMap<>(2);
+        routes.matchShared(message.topic(), matches);
+        if (matches.isEmpty()) {
+            return null;
+        }
+        List<CompletableFuture<Void>> sends = new ArrayList<>(matches.size());
+        matches.forEach((share, gateways) -> {
+            List<String> live = new ArrayList<>(gateways.size());
+            for (GatewayRef g : gateways) {
+                if (liveness.isAlive(g) && !live.contains(g.id())) {
+                    live.add(g.id());
+                }
+            }
+            if (live.isEmpty()) {
+                return;
+            }
+            live.sort(null);
+            String target = live.get(sharedStrategy.pick(live.size(), share.fullFilter(), message));
+            deliveriesOut.increment();
+            sends.add(bus.deliverShared(target, share.group(), share.filter(), message).toCompletableFuture());
+        });
+        return sends.isEmpty() ? null : CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
     }
 
     /** Stores a retained message, or deletes the topic's retained message if the payload is empty (MQTT-3.3.1-6, -7). */
@@ -77,6 +121,7 @@ public final class Router implements ShardListener {
                 : retained.put(message.topic(), EnvelopeCodec.encode(message));
     }
 
+    /** One delivery per live gateway with a matching plain route; null if there is none. */
     private CompletionStage<Void> route(ShardRoutes routes, Envelope message) {
         List<GatewayRef> matched = new ArrayList<>(2);
         routes.matchGateways(message.topic(), matched);
@@ -88,8 +133,7 @@ public final class Router implements ShardListener {
             }
         }
         if (targets.isEmpty()) {
-            messagesWithoutRoute.increment();
-            return DONE;
+            return null;
         }
         deliveriesOut.add(targets.size());
         if (targets.size() == 1) {

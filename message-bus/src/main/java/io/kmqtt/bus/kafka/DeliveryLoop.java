@@ -8,6 +8,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
@@ -38,14 +39,31 @@ final class DeliveryLoop extends PollLoop {
         if (records.isEmpty()) {
             return;
         }
+        // Plain deliveries go over in batches; a shared one (keyed group \0 filter) on its own, in order.
         List<Envelope> batch = new ArrayList<>(records.count());
         for (ConsumerRecord<byte[], byte[]> r : records) {
             try {
-                batch.add(EnvelopeCodec.decode(r.value()));
+                Envelope message = EnvelopeCodec.decode(r.value());
+                if (r.key() == null) {
+                    batch.add(message);
+                    continue;
+                }
+                String key = new String(r.key(), StandardCharsets.UTF_8);
+                int sep = key.indexOf('\u0000');
+                if (sep < 0) {
+                    throw new IllegalArgumentException("shared delivery key without a separator");
+                }
+                if (!batch.isEmpty()) {
+                    listener.onDeliveries(batch);
+                    batch = new ArrayList<>();
+                }
+                listener.onSharedDelivery(key.substring(0, sep), key.substring(sep + 1), message);
             } catch (IllegalArgumentException e) {
                 LOG.warning("skipping undecodable delivery at " + r.topic() + "@" + r.offset() + ": " + e.getMessage());
             }
         }
-        listener.onDeliveries(batch);
+        if (!batch.isEmpty()) {
+            listener.onDeliveries(batch);
+        }
     }
 }

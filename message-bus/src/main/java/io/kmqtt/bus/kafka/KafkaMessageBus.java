@@ -11,6 +11,7 @@ import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.message.EnvelopeCodec;
 import io.kmqtt.core.state.ClusterTable;
 import io.kmqtt.core.state.ReplicatedTable;
+import io.kmqtt.core.topic.SharedSubscription;
 import io.kmqtt.core.topic.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -135,8 +136,10 @@ public final class KafkaMessageBus implements MessageBus {
     public CompletionStage<Void> announceRoute(RouteChange change) {
         byte[] key = RouteRecords.routeKey(change.gateway(), change.filter());
         byte[] value = RouteRecords.routeValue(change);
-        if (!Topics.isWildcard(change.filter())) {
-            int shard = KafkaTopics.shardOf(change.filter(), settings.partitions());
+        // A shared subscription's route lives where its inner filter's would.
+        String matching = SharedSubscription.routingFilter(change.filter());
+        if (!Topics.isWildcard(matching)) {
+            int shard = KafkaTopics.shardOf(matching, settings.partitions());
             return send(gatewayProducer(), new ProducerRecord<>(topics.routes(), shard, key, value));
         }
         // A wildcard filter can match topics of any shard: every shard holds it.
@@ -193,6 +196,13 @@ public final class KafkaMessageBus implements MessageBus {
     public CompletionStage<Void> deliver(String gatewayId, Envelope message) {
         return send(routerProducer(), new ProducerRecord<>(topics.deliveries(gatewayId), 0, null,
                 EnvelopeCodec.encode(message)));
+    }
+
+    /** A shared delivery's key is {@code group \0 filter}; plain deliveries have none. */
+    @Override
+    public CompletionStage<Void> deliverShared(String gatewayId, String group, String filter, Envelope message) {
+        return send(routerProducer(), new ProducerRecord<>(topics.deliveries(gatewayId), 0,
+                (group + '\u0000' + filter).getBytes(StandardCharsets.UTF_8), EnvelopeCodec.encode(message)));
     }
 
     @Override

@@ -4,6 +4,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
+import io.kmqtt.core.routing.SharedStrategy;
+
 import java.time.Duration;
 import java.util.Optional;
 
@@ -124,6 +126,15 @@ public interface GatewayConfig {
     /** Most levels in a topic name or filter. */
     @WithDefault("128")
     int maxTopicLevels();
+
+    /**
+     * How a shared subscription ({@code $share/<group>/<filter>}, {@code $queue/<filter>}) picks the
+     * member on this gateway that gets a message the router sent here: {@code round-robin},
+     * {@code random}, {@code hash-clientid} (of the publisher) or {@code hash-topic}. The routers
+     * pick the gateway with {@code router.shared-subscription-strategy}.
+     */
+    @WithDefault("round-robin")
+    SharedStrategy sharedSubscriptionStrategy();
 
     /** Unacknowledged QoS 1 and 2 messages per client before further messages wait in its queue. */
     @WithDefault("32")

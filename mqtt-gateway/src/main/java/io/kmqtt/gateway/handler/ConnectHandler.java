@@ -252,9 +252,7 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         }
         MqttProperties connack = new MqttProperties();
         if (endpoint.protocolVersion() == 5) {
-            // Not yet supported: say so, so that MQTT 5 clients do not try (MQTT 5.0 section 3.2.2.3).
-            connack.add(new MqttProperties.IntegerProperty(
-                    MqttProperties.MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value(), 0));
+            // Shared subscriptions are available: the property's absence says so (MQTT 5.0 section 3.2.2.3.15).
             connack.add(new MqttProperties.IntegerProperty(
                     MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), config.maxMessageSize()));
         }

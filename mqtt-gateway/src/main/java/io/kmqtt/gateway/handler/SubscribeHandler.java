@@ -3,6 +3,7 @@ package io.kmqtt.gateway.handler;
 import io.kmqtt.core.topic.TopicLimits;
 import io.kmqtt.core.topic.TopicVerdict;
 import io.kmqtt.core.topic.Topics;
+import io.kmqtt.core.topic.SharedSubscription;
 import io.kmqtt.core.topic.SubscriptionOptions;
 import io.kmqtt.gateway.cluster.ClientPresence;
 import io.kmqtt.gateway.cluster.RetainedMessages;
@@ -12,6 +13,7 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Context;
 import io.vertx.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.MqttSubscribeMessage;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
 import org.jboss.logging.Logger;
 
@@ -52,10 +54,20 @@ public final class SubscribeHandler {
         for (int i = 0; i < requested.size(); i++) {
             MqttTopicSubscription sub = requested.get(i);
             String filter = sub.topicName();
-            TopicVerdict verdict = Topics.validateFilter(filter, limits);
-            if (filter.startsWith("$share/") || filter.startsWith("$queue/")) {
-                codes[i] = MqttSubAckReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED;
-                LOG.infof("client '%s': shared subscription '%s' refused: not supported yet", session.clientId(), filter);
+            boolean shared = SharedSubscription.isShared(filter);
+            SharedSubscription share = shared ? SharedSubscription.parse(filter) : null;
+            TopicVerdict verdict = Topics.validateFilter(share != null ? share.filter() : filter, limits);
+            var o = sub.subscriptionOption();
+            if (shared && o != null && o.isNoLocal()) {
+                // MQTT-3.8.3-4: No Local on a shared subscription is a protocol error.
+                Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.PROTOCOL_ERROR,
+                        "No Local set on shared subscription '" + PublishHandler.abbreviate(filter) + "'");
+                return;
+            }
+            if (shared && share == null) {
+                codes[i] = MqttSubAckReasonCode.TOPIC_FILTER_INVALID;
+                LOG.infof("client '%s': shared subscription '%s' refused: it must be $share/<group>/<filter> with a group"
+                        + " name without wildcards, or $queue/<filter>", session.clientId(), PublishHandler.abbreviate(filter));
             } else if (!verdict.isValid()) {
                 codes[i] = MqttSubAckReasonCode.TOPIC_FILTER_INVALID;
                 LOG.infof("client '%s': subscription to '%s' refused: filter %s", session.clientId(),
@@ -66,12 +78,12 @@ public final class SubscribeHandler {
                         PublishHandler.abbreviate(filter));
             } else {
                 int qos = Math.min(sub.qualityOfService().value(), 2);
-                var o = sub.subscriptionOption();
                 int options = o == null ? qos : SubscriptionOptions.of(qos, o.isNoLocal(), o.isRetainAsPublished(),
                         o.retainHandling().value());
                 int handling = SubscriptionOptions.retainHandling(options);
-                sendRetained[i] = handling == SubscriptionOptions.SEND_RETAINED
-                        || (handling == SubscriptionOptions.SEND_RETAINED_IF_NEW && !session.subscriptions().containsKey(filter));
+                // Retained messages are not sent for a shared subscription (MQTT 5.0 section 4.8.2).
+                sendRetained[i] = !shared && (handling == SubscriptionOptions.SEND_RETAINED
+                        || (handling == SubscriptionOptions.SEND_RETAINED_IF_NEW && !session.subscriptions().containsKey(filter)));
                 codes[i] = MqttSubAckReasonCode.qosGranted(io.netty.handler.codec.mqtt.MqttQoS.valueOf(qos));
                 routes[i] = subscriptions.subscribe(session, filter, options).toCompletableFuture();
             }

@@ -4,12 +4,18 @@ import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.bus.RouteChange;
 import io.kmqtt.core.index.SubscriptionIndex;
+import io.kmqtt.core.message.Envelope;
+import io.kmqtt.core.routing.SharedStrategy;
+import io.kmqtt.core.topic.SharedSubscription;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 
 /**
@@ -28,6 +34,8 @@ public class LocalSubscriptions {
     private static final int STRIPES = 64;
 
     private final SubscriptionIndex<ClientSession, Integer> index = new SubscriptionIndex<>();
+    /** Members here of each shared subscription, by its full filter ($share/g/f or $queue/f). */
+    private final Map<String, CopyOnWriteArrayList<ClientSession>> sharedMembers = new ConcurrentHashMap<>();
     private final Object[] stripes = new Object[STRIPES];
     private final MessageBus bus;
     private final GatewayRef self;
@@ -49,6 +57,14 @@ public class LocalSubscriptions {
      */
     public CompletionStage<Void> subscribe(ClientSession session, String filter, int options) {
         session.subscriptions().put(filter, options);
+        if (SharedSubscription.isShared(filter)) {
+            synchronized (stripe(filter)) {
+                CopyOnWriteArrayList<ClientSession> members = sharedMembers.computeIfAbsent(filter, f -> new CopyOnWriteArrayList<>());
+                boolean first = members.isEmpty();
+                members.addIfAbsent(session);
+                return first ? bus.announceRoute(RouteChange.add(self, filter)) : DONE;
+            }
+        }
         synchronized (stripe(filter)) {
             boolean first = index.add(filter, session, options);
             return first ? bus.announceRoute(RouteChange.add(self, filter)) : DONE;
@@ -59,6 +75,16 @@ public class LocalSubscriptions {
     public CompletionStage<Void> unsubscribe(ClientSession session, String filter) {
         if (session.subscriptions().remove(filter) == null) {
             return null;
+        }
+        if (SharedSubscription.isShared(filter)) {
+            synchronized (stripe(filter)) {
+                List<ClientSession> members = sharedMembers.get(filter);
+                if (members == null || !members.remove(session) || !members.isEmpty()) {
+                    return DONE;
+                }
+                sharedMembers.remove(filter);
+                return bus.announceRoute(RouteChange.remove(self, filter));
+            }
         }
         synchronized (stripe(filter)) {
             boolean last = index.remove(filter, session);
@@ -76,6 +102,26 @@ public class LocalSubscriptions {
     /** Calls sink for every (session, subscription options) whose filter matches the topic. */
     public void match(String topic, BiConsumer<ClientSession, Integer> sink) {
         index.match(topic, sink);
+    }
+
+    /** The local member of a shared subscription that gets this message, with its options; null if none is left. */
+    public Map.Entry<ClientSession, Integer> pickShared(String fullFilter, Envelope message, SharedStrategy strategy) {
+        List<ClientSession> members = sharedMembers.get(fullFilter);
+        if (members == null) {
+            return null;
+        }
+        for (int attempt = 0; attempt < 3; attempt++) {
+            List<ClientSession> snapshot = List.copyOf(members);
+            if (snapshot.isEmpty()) {
+                return null;
+            }
+            ClientSession member = snapshot.get(strategy.pick(snapshot.size(), fullFilter, message));
+            Integer options = member.subscriptions().get(fullFilter);
+            if (options != null && !member.isClosed()) {
+                return Map.entry(member, options);
+            }
+        }
+        return null;
     }
 
     public int filterCount() {
