@@ -7,6 +7,7 @@ import io.kmqtt.gateway.handler.Disconnects;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
 import io.kmqtt.gateway.session.SessionRegistry;
+import io.kmqtt.gateway.session.WillMessages;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -27,11 +28,13 @@ public class ClusterCommands {
     private final SessionRegistry sessions;
     private final LocalSubscriptions subscriptions;
     private final ClientPresence presence;
+    private final WillMessages wills;
     private MessageBus.Registration consuming;
 
     @Inject
     public ClusterCommands(MessageBus bus, GatewayRef self, SessionRegistry sessions, LocalSubscriptions subscriptions,
-                           ClientPresence presence) {
+                           ClientPresence presence, WillMessages wills) {
+        this.wills = wills;
         this.bus = bus;
         this.self = self;
         this.sessions = sessions;
@@ -62,8 +65,11 @@ public class ClusterCommands {
     }
 
     void execute(ClusterCommand command) {
-        if (command.type() == ClusterCommand.Type.TAKEOVER && command.origin().equals(self.toString())) {
-            return;
+        if (command.type() == ClusterCommand.Type.TAKEOVER) {
+            if (command.origin().equals(self.toString())) {
+                return;
+            }
+            wills.cancel(command.clientId()); // it connected again elsewhere within its Will Delay Interval
         }
         ClientSession session = sessions.get(command.clientId());
         if (session == null) {

@@ -6,7 +6,6 @@ import io.kmqtt.core.auth.AuthRequest;
 import io.kmqtt.core.auth.Permissions;
 import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.MessageBus;
-import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.state.BanRecord;
 import io.kmqtt.core.topic.TopicLimits;
 import io.kmqtt.core.topic.Topics;
@@ -20,15 +19,14 @@ import io.kmqtt.gateway.cluster.RetainedMessages;
 import io.kmqtt.gateway.config.GatewayConfig;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
-import io.kmqtt.gateway.session.MqttProperties5;
 import io.kmqtt.gateway.session.SessionRegistry;
+import io.kmqtt.gateway.session.WillMessages;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.mqtt.MqttEndpoint;
-import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -59,12 +57,15 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
     private final BanList bans;
     private final ClusterCommands commands;
     private final RetainedMessages retained;
+    private final WillMessages wills;
     private volatile boolean shuttingDown;
 
     @Inject
     public ConnectHandler(GatewayConfig config, MessageBus bus, GatewayRef gateway, SessionRegistry sessions,
                           LocalSubscriptions subscriptions, GatewayMetrics metrics, AuthBackend authBackend,
-                          ClientPresence presence, BanList bans, ClusterCommands commands, RetainedMessages retained) {
+                          ClientPresence presence, BanList bans, ClusterCommands commands, RetainedMessages retained,
+                          WillMessages wills) {
+        this.wills = wills;
         this.retained = retained;
         this.presence = presence;
         this.bans = bans;
@@ -245,6 +246,7 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         });
         endpoint.closeHandler(v -> onClose(session, normalDisconnect[0]));
 
+        wills.cancel(session.clientId()); // connected again within its previous connection's Will Delay Interval
         ClientSession previous = sessions.register(session);
         if (previous != null) {
             String why = "another connection with the same client id connected from " + endpoint.remoteAddress();
@@ -272,28 +274,8 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         sessions.unregister(session);
         subscriptions.unsubscribeAll(session);
         presence.disconnected(session);
-        MqttWill will = session.endpoint().will();
-        if (!normalDisconnect && will != null && will.isWillFlag()) {
-            if (!session.permissions().canPublish(will.getWillTopic())) {
-                LOG.infof("will message of '%s' to '%s' dropped: not allowed by its ACL", session.clientId(), will.getWillTopic());
-                return;
-            }
-            publishWill(session, will);
+        if (!normalDisconnect) {
+            wills.connectionLost(session);
         }
-    }
-
-    private void publishWill(ClientSession session, MqttWill will) {
-        long now = System.currentTimeMillis();
-        MqttProperties props = will.getWillProperties();
-        Integer expiry = session.isMqtt5() ? MqttProperties5.messageExpiry(props) : null;
-        Envelope envelope = new Envelope(will.getWillTopic(), will.getWillMessageBytes(), will.getWillQos(),
-                will.isWillRetain(), session.clientId(), gateway.id(), now, expiry == null ? 0 : now + expiry * 1000L,
-                session.isMqtt5() ? MqttProperties5.fromPublish(props) : null);
-        bus.publish(envelope).whenComplete((ok, error) -> {
-            if (error != null) {
-                LOG.warnf("will message of '%s' to '%s' lost: bus refused it: %s", session.clientId(),
-                        will.getWillTopic(), error.getMessage());
-            }
-        });
     }
 }
