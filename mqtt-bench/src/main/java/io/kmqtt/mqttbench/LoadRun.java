@@ -27,6 +27,7 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
 import io.netty.handler.codec.mqtt.MqttVersion;
 
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -36,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -49,6 +51,16 @@ final class LoadRun {
 
     private static final int KEEP_ALIVE_SECONDS = 60;
     private static final int MAX_CONNECTS_IN_FLIGHT = 2_000;
+    /**
+     * Source ports when a worker binds its own loopback address (--workers): below Linux's ephemeral
+     * range (32768-60999). Binding with port 0 would take ephemeral ports for every address at once
+     * (the kernel's bind table is per port), so 100k bound client sockets would leave HAProxy and the
+     * brokers no ports for their own outgoing connections ("Out of local source ports").
+     */
+    private static final int FIRST_SOURCE_PORT = 1025;
+    private static final int LAST_SOURCE_PORT = 32767;
+    /** Every port of the range once: after a run, thousands of them can still be in TIME_WAIT. */
+    private static final int BIND_ATTEMPTS = LAST_SOURCE_PORT - FIRST_SOURCE_PORT + 1;
 
     private final Scenario scenario;
     private final RunSettings settings;
@@ -58,6 +70,7 @@ final class LoadRun {
     private final AtomicLong publishesWritten = new AtomicLong();
     private final AtomicLong churned = new AtomicLong();
     private final Semaphore connectsInFlight = new Semaphore(MAX_CONNECTS_IN_FLIGHT);
+    private final AtomicInteger nextSourcePort = new AtomicInteger();
     private final Map<String, BenchClient> byClientId = new ConcurrentHashMap<>();
     private final List<List<BenchClient>> stages = new ArrayList<>();
     private final Map<String, List<BenchClient>> receiversByTopic = new ConcurrentHashMap<>();
@@ -167,9 +180,6 @@ final class LoadRun {
                         ch.pipeline().addLast(new MqttDecoder(1 << 20), MqttEncoder.INSTANCE, new Handler());
                     }
                 });
-        if (settings.bindAddress() != null) {
-            bootstrap.localAddress(new InetSocketAddress(settings.bindAddress(), 0));
-        }
         Thread ticker = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 long elapsed = System.currentTimeMillis() - settings.startMillis();
@@ -250,14 +260,39 @@ final class LoadRun {
         stats.get(Sampler.Connect).attempt();
         client.connectStartedNanos = System.nanoTime();
         client.closingOnPurpose = false;
+        connect(client, 1);
+    }
+
+    private void connect(BenchClient client, int attempt) {
         // the attribute is set before the channel registers, so every handler callback sees it
-        ChannelFuture future = bootstrap.clone().attr(CLIENT, client).connect(settings.host(), settings.port());
+        Bootstrap b = bootstrap.clone().attr(CLIENT, client);
+        if (settings.bindAddress() != null) {
+            b.localAddress(new InetSocketAddress(settings.bindAddress(), sourcePort()));
+        }
+        ChannelFuture future = b.connect(settings.host(), settings.port());
         client.channel = future.channel();
         future.addListener(f -> {
             if (!f.isSuccess()) {
-                connectFailed(client, "tcp connect: " + rootMessage(f.cause()));
+                if (settings.bindAddress() != null && isBindFailure(f.cause()) && attempt < BIND_ATTEMPTS) {
+                    connect(client, attempt + 1); // that source port is taken (or in TIME_WAIT): the next one
+                } else {
+                    connectFailed(client, "tcp connect: " + rootMessage(f.cause()));
+                }
             }
         });
+    }
+
+    private int sourcePort() {
+        return FIRST_SOURCE_PORT + Math.floorMod(nextSourcePort.getAndIncrement(), LAST_SOURCE_PORT - FIRST_SOURCE_PORT + 1);
+    }
+
+    private static boolean isBindFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof BindException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void connectFailed(BenchClient client, String kind) {
@@ -280,7 +315,9 @@ final class LoadRun {
     }
 
     private void publish(BenchClient c) {
-        if (!publishing || !c.connected) {
+        // closingOnPurpose: a churning client has sent DISCONNECT and is closing (same event loop as
+        // this task); a publish now would fail on the closed channel and count against the broker
+        if (!publishing || !c.connected || c.closingOnPurpose) {
             return;
         }
         boolean qos1 = ThreadLocalRandom.current().nextDouble() < scenario.qos1Share();

@@ -7,7 +7,8 @@ import java.time.Duration;
  *
  * @param slice       this process's index among {@code workers}; seed pairs i with (i-1) % workers == slice
  * @param startMillis the run's common start (epoch ms), so that per-second series of processes line up
- * @param bindAddress local address for outgoing connections (127.0.0.x spreads ephemeral ports), or null
+ * @param bindAddress local address for outgoing connections (127.0.0.x, with source ports below the
+ *                    ephemeral range: see LoadRun), or null
  */
 public record RunSettings(String host, int port, String password, String backendUser, String backendPassword,
                           int slice, int workers, long startMillis, String bindAddress, int threads,
