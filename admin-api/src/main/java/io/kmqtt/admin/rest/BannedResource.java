@@ -55,7 +55,7 @@ public class BannedResource {
         ApiErrors.checkPaging(page, limit, config.maxPageSize());
         Page.Builder<BanJson> builder = new Page.Builder<>(page, limit);
         long now = System.currentTimeMillis();
-        view.bans().all().forEach(b -> {
+        view.bans().entries().values().forEach(b -> {
             if (b.inForce(now)) {
                 builder.offer(BanJson.of(b));
             }
@@ -103,7 +103,10 @@ public class BannedResource {
         } catch (IllegalArgumentException e) {
             throw ApiErrors.error(400, "as " + e.getMessage());
         }
-        BanRecord ban = view.bans().find(kind, who).orElseThrow(() -> ApiErrors.notFound("ban of " + as + " '" + who + "'"));
+        BanRecord ban = view.bans().entries().get(BanRecord.key(kind, who));
+        if (ban == null) {
+            throw ApiErrors.notFound("ban of " + as + " '" + who + "'");
+        }
         write(() -> view.banTable().remove(ban.key()).toCompletableFuture().get(10, TimeUnit.SECONDS));
         view.bans().onRemove(ban.key());
         return Response.noContent().build();

@@ -5,12 +5,13 @@ import io.kmqtt.admin.config.AdminConfig;
 import io.kmqtt.admin.security.Account;
 import io.kmqtt.admin.security.AccountStore;
 import io.kmqtt.admin.security.PasswordHasher;
-import io.kmqtt.admin.state.BanDirectory;
 import io.kmqtt.admin.state.ClientDirectory;
 import io.kmqtt.admin.state.NodeDirectory;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.state.ClusterTable;
+import io.kmqtt.core.state.BanRecord;
 import io.kmqtt.core.state.ReplicatedTable;
+import io.kmqtt.core.state.TableMirror;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,6 +21,7 @@ import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +47,7 @@ public class ClusterView {
 
     private NodeDirectory nodes;
     private ClientDirectory clients;
-    private BanDirectory bans;
+    private TableMirror<BanRecord> bans;
     private AccountStore accounts;
     private ReplicatedTable clientTable;
     private ReplicatedTable banTable;
@@ -55,7 +57,7 @@ public class ClusterView {
     void start(@Observes StartupEvent event) throws InterruptedException {
         nodes = new NodeDirectory(config.nodeExpiry().toMillis());
         clients = new ClientDirectory(nodes);
-        bans = new BanDirectory();
+        bans = new TableMirror<>(new ConcurrentSkipListMap<>(), BanRecord::decode, "ban");
         clientTable = bus.table(ClusterTable.CLIENTS);
         banTable = bus.table(ClusterTable.BANNED);
         ReplicatedTable adminTable = bus.table(ClusterTable.ADMINS);
@@ -107,9 +109,11 @@ public class ClusterView {
             for (String key : clients.staleKeys(now)) {
                 clientTable.remove(key);
             }
-            for (String key : bans.expiredKeys(now)) {
-                banTable.remove(key);
-            }
+            bans.entries().forEach((key, ban) -> {
+                if (!ban.inForce(now)) {
+                    banTable.remove(key);
+                }
+            });
         } catch (RuntimeException e) {
             LOG.warn("sweeping stale clients and expired bans failed; will retry", e);
         }
@@ -123,7 +127,8 @@ public class ClusterView {
         return clients;
     }
 
-    public BanDirectory bans() {
+    /** The bans, sorted by kind and value. */
+    public TableMirror<BanRecord> bans() {
         return bans;
     }
 

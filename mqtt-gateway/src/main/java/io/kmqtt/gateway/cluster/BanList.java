@@ -3,10 +3,9 @@ package io.kmqtt.gateway.cluster;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.state.BanRecord;
 import io.kmqtt.core.state.ClusterTable;
-import io.kmqtt.core.state.TableListener;
+import io.kmqtt.core.state.TableMirror;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
 
 import java.util.Map;
 import java.util.Optional;
@@ -17,12 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * username and peer address (three map lookups).
  */
 @ApplicationScoped
-public class BanList implements TableListener {
-
-    private static final Logger LOG = Logger.getLogger(BanList.class);
+public class BanList {
 
     private final MessageBus bus;
-    private final Map<String, BanRecord> bans = new ConcurrentHashMap<>();
+    private final TableMirror<BanRecord> mirror = new TableMirror<>(new ConcurrentHashMap<>(), BanRecord::decode, "ban");
+    private final Map<String, BanRecord> bans = mirror.entries();
     private MessageBus.Registration following;
 
     @Inject
@@ -32,7 +30,7 @@ public class BanList implements TableListener {
 
     /** Starts following the banned table. Call at start-up. */
     public void start() {
-        following = bus.table(ClusterTable.BANNED).follow(this);
+        following = bus.table(ClusterTable.BANNED).follow(mirror);
     }
 
     public void stop() {
@@ -61,19 +59,5 @@ public class BanList implements TableListener {
             }
         }
         return Optional.empty();
-    }
-
-    @Override
-    public void onPut(String key, byte[] value) {
-        try {
-            bans.put(key, BanRecord.decode(value));
-        } catch (IllegalArgumentException e) {
-            LOG.warnf("ban '%s' skipped: %s", key, e.getMessage());
-        }
-    }
-
-    @Override
-    public void onRemove(String key) {
-        bans.remove(key);
     }
 }

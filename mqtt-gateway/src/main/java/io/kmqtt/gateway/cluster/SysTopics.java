@@ -7,7 +7,7 @@ import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.message.PublishProperties;
 import io.kmqtt.core.state.ClusterTable;
 import io.kmqtt.core.state.NodeRecord;
-import io.kmqtt.core.state.TableListener;
+import io.kmqtt.core.state.TableMirror;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Filters starting with a wildcard never match them (MQTT-4.7.2-1); clients may not publish there.
  */
 @ApplicationScoped
-public class SysTopics implements TableListener {
+public class SysTopics {
 
     private static final Logger LOG = Logger.getLogger(SysTopics.class);
 
@@ -37,7 +37,8 @@ public class SysTopics implements TableListener {
 
     private final MessageBus bus;
     private final GatewayRef self;
-    private final Map<String, NodeRecord> nodes = new ConcurrentHashMap<>();
+    private final TableMirror<NodeRecord> mirror = new TableMirror<>(new ConcurrentHashMap<>(), NodeRecord::decode, "node status");
+    private final Map<String, NodeRecord> nodes = mirror.entries();
     private MessageBus.Registration following;
     private long liveWithinMillis;
     private boolean warned;
@@ -64,7 +65,7 @@ public class SysTopics implements TableListener {
     /** Follows the nodes table (for the cluster sums). Call at start-up. */
     public void start(long statsIntervalMillis) {
         liveWithinMillis = 3 * statsIntervalMillis;
-        following = bus.table(ClusterTable.NODES).follow(this);
+        following = bus.table(ClusterTable.NODES).follow(mirror);
     }
 
     public void stop() {
@@ -129,19 +130,5 @@ public class SysTopics implements TableListener {
                 warned = false;
             }
         });
-    }
-
-    @Override
-    public void onPut(String key, byte[] value) {
-        try {
-            nodes.put(key, NodeRecord.decode(value));
-        } catch (IllegalArgumentException e) {
-            LOG.warnf("node status '%s' skipped: %s", key, e.getMessage());
-        }
-    }
-
-    @Override
-    public void onRemove(String key) {
-        nodes.remove(key);
     }
 }
