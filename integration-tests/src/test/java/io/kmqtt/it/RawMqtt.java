@@ -72,6 +72,31 @@ final class RawMqtt implements AutoCloseable {
         socket.close();
     }
 
+    /** The packets in a byte stream, as (type, body) pairs; a trailing partial packet is left out. */
+    static java.util.List<byte[]> packets(byte[] stream) {
+        java.util.List<byte[]> out = new java.util.ArrayList<>();
+        int i = 0;
+        while (i < stream.length) {
+            int start = i++;
+            int length = 0;
+            int shift = 0;
+            while (i < stream.length) {
+                int b = stream[i++] & 0xFF;
+                length |= (b & 0x7F) << shift;
+                shift += 7;
+                if ((b & 0x80) == 0) {
+                    break;
+                }
+            }
+            if (i + length > stream.length) {
+                break;
+            }
+            out.add(java.util.Arrays.copyOfRange(stream, start, i + length));
+            i += length;
+        }
+        return out;
+    }
+
     // ---- packet builders ------------------------------------------------------------------------
 
     static byte[] varInt(int value) {

@@ -19,6 +19,7 @@ import io.kmqtt.gateway.cluster.RetainedMessages;
 import io.kmqtt.gateway.config.GatewayConfig;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
+import io.kmqtt.gateway.session.MqttProperties5;
 import io.kmqtt.gateway.session.SessionRegistry;
 import io.kmqtt.gateway.session.WillMessages;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
@@ -216,8 +217,12 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
             return;
         }
         Context context = Vertx.currentContext();
+        // MQTT 5 Receive Maximum: never more unacknowledged QoS 1 and 2 PUBLISHes than the client allows.
+        int window = endpoint.protocolVersion() == 5
+                ? Math.min(config.inflightWindow(), MqttProperties5.receiveMaximum(endpoint.connectProperties()))
+                : config.inflightWindow();
         ClientSession session = new ClientSession(endpoint.clientIdentifier(), endpoint, context, permissions,
-                config.inflightWindow(), config.maxQueuedMessages(), metrics);
+                window, config.maxQueuedMessages(), metrics);
         PublishHandler publish = new PublishHandler(session, context, bus, gateway, limits, metrics);
         SubscribeHandler subscribe = new SubscribeHandler(session, context, subscriptions, limits, presence, retained);
         UnsubscribeHandler unsubscribe = new UnsubscribeHandler(session, context, subscriptions, limits, presence);

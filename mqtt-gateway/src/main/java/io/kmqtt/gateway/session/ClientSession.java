@@ -60,6 +60,8 @@ public final class ClientSession {
     private final AtomicInteger drainRequests = new AtomicInteger();
     private volatile boolean closed;
     private final long connectedAtMillis = System.currentTimeMillis();
+    /** MQTT 5: the largest packet the client accepts; larger messages are dropped, not sent (MQTT-3.1.2-24). */
+    private final long maxPacketSize;
 
     public ClientSession(String clientId, MqttEndpoint endpoint, Context context, Permissions permissions,
                          int inflightWindow, int maxQueued, GatewayMetrics metrics) {
@@ -71,6 +73,8 @@ public final class ClientSession {
         this.maxQueued = maxQueued;
         this.metrics = metrics;
         this.acks = new OrderedAcks(endpoint);
+        this.maxPacketSize = endpoint.protocolVersion() == 5
+                ? MqttProperties5.maximumPacketSize(endpoint.connectProperties()) : Long.MAX_VALUE;
     }
 
     public String clientId() {
@@ -209,6 +213,15 @@ public final class ClientSession {
         long now = System.currentTimeMillis();
         if (m.isExpired(now)) {
             metrics.dropped(DropReason.EXPIRED, 1);
+            if (packetId != 0) {
+                onPubAck(packetId);
+            }
+            return;
+        }
+        if (maxPacketSize != Long.MAX_VALUE && MqttProperties5.publishSizeBound(m.topic(), m.payload().length,
+                m.properties(), m.expiryAtMillis() != 0) > maxPacketSize) {
+            // MQTT-3.1.2-25: discard it and behave as if it had been sent.
+            metrics.dropped(DropReason.TOO_LARGE, 1);
             if (packetId != 0) {
                 onPubAck(packetId);
             }

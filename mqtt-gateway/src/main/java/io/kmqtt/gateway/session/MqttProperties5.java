@@ -72,6 +72,65 @@ public final class MqttProperties5 {
         return props;
     }
 
+    /** The client's Receive Maximum from CONNECT (MQTT 5.0 section 3.1.2.11.3): 65,535 when absent. */
+    public static int receiveMaximum(MqttProperties connect) {
+        Integer v = intValue(connect, MqttPropertyType.RECEIVE_MAXIMUM);
+        return v == null || v <= 0 ? 65_535 : v;
+    }
+
+    /** The client's Maximum Packet Size from CONNECT (MQTT 5.0 section 3.1.2.11.4): no limit when absent. */
+    public static long maximumPacketSize(MqttProperties connect) {
+        Integer v = intValue(connect, MqttPropertyType.MAXIMUM_PACKET_SIZE);
+        return v == null ? Long.MAX_VALUE : Integer.toUnsignedLong(v);
+    }
+
+    /**
+     * An upper bound of a PUBLISH's encoded size with these properties, without encoding it: the
+     * exact lengths of its parts, and the largest length encodings. Used to respect the client's
+     * Maximum Packet Size.
+     */
+    public static long publishSizeBound(String topic, int payloadLength, PublishProperties p, boolean withExpiry) {
+        long props = 0;
+        if (p.payloadFormatIndicator() != null) {
+            props += 2;
+        }
+        if (p.contentType() != null) {
+            props += 3 + utf8Length(p.contentType());
+        }
+        if (p.responseTopic() != null) {
+            props += 3 + utf8Length(p.responseTopic());
+        }
+        if (p.correlationData() != null) {
+            props += 3 + p.correlationData().length;
+        }
+        for (var up : p.userProperties()) {
+            props += 5 + utf8Length(up.name()) + utf8Length(up.value());
+        }
+        if (withExpiry) {
+            props += 5;
+        }
+        // fixed header (1 + 4), topic (2 + n), packet id (2), property length (4), properties, payload
+        return 1 + 4 + 2 + utf8Length(topic) + 2 + 4 + props + payloadLength;
+    }
+
+    private static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n += 1;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
     private static Integer intValue(MqttProperties props, MqttPropertyType type) {
         MqttProperties.MqttProperty<?> p = props.getProperty(type.value());
         return p instanceof MqttProperties.IntegerProperty i ? i.value() : null;
