@@ -75,6 +75,16 @@ class StandaloneIT {
     }
 
     @Test
+    void anMqtt5ClientWithoutAnIdIsToldTheIdAssignedToIt() {
+        Mqtt5BlockingClient anonymous = Mqtt5Client.builder().serverHost("127.0.0.1").serverPort(port).buildBlocking();
+        var connack = anonymous.connect();
+        assertThat(connack.getAssignedClientIdentifier()).isPresent();
+        assertThat(anonymous.getConfig().getClientIdentifier()).isPresent()
+                .hasValueSatisfying(id -> assertThat(id.toString()).isEqualTo(connack.getAssignedClientIdentifier().get().toString()));
+        anonymous.disconnect();
+    }
+
+    @Test
     void pahoPublishesAtEveryQos() throws Exception {
         Clients.Collector subscriber = new Clients.Collector(port, "qos-sub").subscribe("qos/#", MqttQos.EXACTLY_ONCE);
         MqttClient paho = new MqttClient("tcp://127.0.0.1:" + port, "paho-pub", new MemoryPersistence());

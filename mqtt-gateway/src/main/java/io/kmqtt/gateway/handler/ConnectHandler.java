@@ -44,6 +44,9 @@ import java.util.Optional;
 public class ConnectHandler implements Handler<MqttEndpoint> {
 
     private static final Logger LOG = Logger.getLogger(ConnectHandler.class);
+    /** The shape of the ids Vert.x assigns to clients that connect with an empty one (UUID.randomUUID()). */
+    private static final java.util.regex.Pattern ASSIGNED_ID =
+            java.util.regex.Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
 
     private final GatewayConfig config;
     private final MessageBus bus;
@@ -260,6 +263,12 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         MqttProperties connack = new MqttProperties();
         if (endpoint.protocolVersion() == 5) {
             // Shared subscriptions are available: the property's absence says so (MQTT 5.0 section 3.2.2.3.15).
+            if (ASSIGNED_ID.matcher(endpoint.clientIdentifier()).matches()) {
+                // Vert.x replaced an empty client id with a UUID and does not say so: the client must learn
+                // it (MQTT-3.2.2-16). A client that chose a UUID itself is merely told its own id.
+                connack.add(new MqttProperties.StringProperty(
+                        MqttProperties.MqttPropertyType.ASSIGNED_CLIENT_IDENTIFIER.value(), endpoint.clientIdentifier()));
+            }
             connack.add(new MqttProperties.IntegerProperty(
                     MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), config.maxMessageSize()));
         }
