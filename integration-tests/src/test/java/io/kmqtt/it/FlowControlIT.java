@@ -23,7 +23,10 @@ import static io.kmqtt.it.RawMqtt.u16;
 import static io.kmqtt.it.RawMqtt.varInt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The MQTT 5 limits a client sets for what the broker sends it: Receive Maximum and Maximum Packet Size. */
+/**
+ * MQTT 5 per-connection features, driven with raw bytes where client libraries decide for
+ * themselves: the client's Receive Maximum and Maximum Packet Size, and topic aliases.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class FlowControlIT {
@@ -90,5 +93,42 @@ class FlowControlIT {
             assertThat(new String(got.get(0), java.nio.charset.StandardCharsets.UTF_8)).endsWith("fits");
             publisher.disconnect();
         }
+    }
+
+    @Test
+    void topicAliasesSetByAClientAreResolvedAndAnOutOfRangeAliasIsRefused() throws Exception {
+        Clients.Collector sub = new Clients.Collector(port, "alias-sub").subscribe("alias/#", MqttQos.AT_MOST_ONCE);
+        try (RawMqtt raw = new RawMqtt(port)) {
+            raw.send(connect5("alias-pub", new byte[0]));
+            byte[] connack = RawMqtt.packets(raw.readUntilClosed(Duration.ofMillis(500)).received()).get(0);
+            assertThat(indexOf(connack, new byte[]{0x22, 0, 64})).as("Topic Alias Maximum 64 in CONNACK").isPositive();
+
+            byte[] alias1 = {0x23, 0, 1};
+            raw.send(RawMqtt.publish5(0, str("alias/one"), new byte[0], alias1, "first".getBytes()));
+            raw.send(RawMqtt.publish5(0, str(""), new byte[0], alias1, "second".getBytes()));
+            assertThat(sub.await(2, Duration.ofSeconds(5))).extracting(p -> p.getTopic() + "=" + Clients.text(p))
+                    .containsExactly("alias/one=first", "alias/one=second");
+
+            raw.send(RawMqtt.publish5(0, str("alias/two"), new byte[0], new byte[]{0x23, 0, 65}, "x".getBytes()));
+            RawMqtt.Outcome o = raw.readUntilClosed(Duration.ofSeconds(5));
+            assertThat(o.closed()).isTrue();
+            assertThat(o.received().length).isGreaterThan(2);
+            assertThat(o.received()[0]).as("DISCONNECT").isEqualTo((byte) 0xE0);
+            assertThat(o.received()[2]).as("reason 0x94 Topic Alias invalid").isEqualTo((byte) 0x94);
+        }
+        sub.client.disconnect();
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 }

@@ -136,6 +136,13 @@ public interface GatewayConfig {
     @WithDefault("round-robin")
     SharedStrategy sharedSubscriptionStrategy();
 
+    /**
+     * MQTT 5 topic aliases a client may use in what it publishes (CONNACK Topic Alias Maximum); an
+     * alias above it is a protocol error (DISCONNECT 0x94). 0 turns them off.
+     */
+    @WithDefault("64")
+    int topicAliasMaximum();
+
     /** Unacknowledged QoS 1 and 2 messages per client before further messages wait in its queue. */
     @WithDefault("32")
     int inflightWindow();

@@ -226,7 +226,8 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
                 : config.inflightWindow();
         ClientSession session = new ClientSession(endpoint.clientIdentifier(), endpoint, context, permissions,
                 window, config.maxQueuedMessages(), metrics);
-        PublishHandler publish = new PublishHandler(session, context, bus, gateway, limits, metrics);
+        PublishHandler publish = new PublishHandler(session, context, bus, gateway, limits, metrics,
+                endpoint.protocolVersion() == 5 ? config.topicAliasMaximum() : 0);
         SubscribeHandler subscribe = new SubscribeHandler(session, context, subscriptions, limits, presence, retained);
         UnsubscribeHandler unsubscribe = new UnsubscribeHandler(session, context, subscriptions, limits, presence);
         boolean[] normalDisconnect = {false};
@@ -271,6 +272,10 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
             }
             connack.add(new MqttProperties.IntegerProperty(
                     MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), config.maxMessageSize()));
+            if (config.topicAliasMaximum() > 0) {
+                connack.add(new MqttProperties.IntegerProperty(
+                        MqttProperties.MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), config.topicAliasMaximum()));
+            }
         }
         try {
             endpoint.accept(false, connack);

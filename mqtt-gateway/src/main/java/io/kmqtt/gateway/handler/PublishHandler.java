@@ -35,19 +35,24 @@ public final class PublishHandler {
     private final GatewayRef gateway;
     private final TopicLimits limits;
     private final GatewayMetrics metrics;
+    private final int topicAliasMaximum;
 
     public PublishHandler(ClientSession session, Context context, MessageBus bus, GatewayRef gateway,
-                          TopicLimits limits, GatewayMetrics metrics) {
+                          TopicLimits limits, GatewayMetrics metrics, int topicAliasMaximum) {
         this.session = session;
         this.context = context;
         this.bus = bus;
         this.gateway = gateway;
         this.limits = limits;
         this.metrics = metrics;
+        this.topicAliasMaximum = topicAliasMaximum;
     }
 
     public void handle(MqttPublishMessage message) {
-        String topic = message.topicName();
+        String topic = topicOf(message);
+        if (topic == null) {
+            return; // the alias was invalid: the connection is being closed
+        }
         TopicVerdict verdict = Topics.validateName(topic, limits);
         if (!verdict.isValid()) {
             metrics.dropped(DropReason.INVALID_TOPIC, 1);
@@ -128,6 +133,34 @@ public final class PublishHandler {
             session.acks().complete(session.acks().expect(message.messageId(), qos),
                     session.isMqtt5() ? MqttPubAckReasonCode.NOT_AUTHORIZED : null);
         }
+    }
+
+    /**
+     * The PUBLISH's topic, its MQTT 5 topic alias resolved (MQTT 5.0 section 3.3.2.3.4); null after
+     * disconnecting the client for an alias out of range (0x94) or one never set (0x82).
+     */
+    private String topicOf(MqttPublishMessage message) {
+        String topic = message.topicName();
+        if (!session.isMqtt5()) {
+            return topic;
+        }
+        MqttProperties.MqttProperty<?> aliasProperty = message.properties()
+                .getProperty(MqttProperties.MqttPropertyType.TOPIC_ALIAS.value());
+        if (aliasProperty == null) {
+            return topic;
+        }
+        int alias = (Integer) aliasProperty.value();
+        if (alias <= 0 || alias > topicAliasMaximum) {
+            Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.TOPIC_ALIAS_INVALID,
+                    "topic alias " + alias + " is outside 1.." + topicAliasMaximum + " (mqtt.topic-alias-maximum)");
+            return null;
+        }
+        String resolved = session.resolveTopicAlias(topic, alias, topicAliasMaximum);
+        if (resolved == null) {
+            Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.PROTOCOL_ERROR,
+                    "PUBLISH with an empty topic and topic alias " + alias + ", which was never set");
+        }
+        return resolved;
     }
 
     /** PUBREL for an inbound QoS 2 message: the client may now forget it, and so may we. */

@@ -60,6 +60,8 @@ public final class ClientSession {
     private final AtomicInteger drainRequests = new AtomicInteger();
     private volatile boolean closed;
     private final long connectedAtMillis = System.currentTimeMillis();
+    /** MQTT 5 topic aliases the client set in its PUBLISHes, by alias (index 0 unused); event loop only. */
+    private String[] topicAliases;
     /** MQTT 5: the largest packet the client accepts; larger messages are dropped, not sent (MQTT-3.1.2-24). */
     private final long maxPacketSize;
 
@@ -79,6 +81,21 @@ public final class ClientSession {
 
     public String clientId() {
         return clientId;
+    }
+
+    /**
+     * Resolves a PUBLISH's topic alias (MQTT 5.0 section 3.3.2.3.4): a topic with an alias sets it,
+     * an empty topic uses it. Returns the topic, or null if the alias was never set. Event loop.
+     */
+    public String resolveTopicAlias(String topic, int alias, int maximum) {
+        if (topicAliases == null) {
+            topicAliases = new String[maximum + 1];
+        }
+        if (!topic.isEmpty()) {
+            topicAliases[alias] = topic;
+            return topic;
+        }
+        return topicAliases[alias];
     }
 
     /** When the CONNECT was accepted, wall clock. */
