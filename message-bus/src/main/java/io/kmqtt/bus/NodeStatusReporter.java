@@ -52,15 +52,16 @@ public final class NodeStatusReporter {
 
     /** The URL others reach this process's HTTP port at: the configured one, else http://hostname:port. */
     public static String httpUrl(Optional<String> configured, int httpPort) {
-        return configured.orElseGet(() -> {
-            String host;
-            try {
-                host = InetAddress.getLocalHost().getHostName();
-            } catch (UnknownHostException e) {
-                host = "localhost";
-            }
-            return "http://" + host + ":" + httpPort;
-        });
+        return configured.orElseGet(() -> "http://" + hostName() + ":" + httpPort);
+    }
+
+    /** This machine's host name (a pod name in Kubernetes), or localhost if it cannot be told. */
+    public static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
     }
 
     public CompletionStage<Void> report() {

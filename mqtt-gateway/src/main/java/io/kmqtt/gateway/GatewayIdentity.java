@@ -1,5 +1,6 @@
 package io.kmqtt.gateway;
 
+import io.kmqtt.bus.NodeStatusReporter;
 import io.kmqtt.bus.kafka.KafkaTopics;
 import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.gateway.config.GatewayConfig;
@@ -7,8 +8,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.UUID;
 
 /** Produces this process's {@link GatewayRef}: the configured or derived id, and a fresh incarnation. */
@@ -27,10 +26,6 @@ public class GatewayIdentity {
     }
 
     private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "_");
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
+        return NodeStatusReporter.hostName().replaceAll("[^A-Za-z0-9._-]", "_");
     }
 }

@@ -15,8 +15,6 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.UUID;
 
@@ -105,13 +103,7 @@ public class RoutingService {
     }
 
     private static String defaultNodeId() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            host = "localhost";
-        }
-        return "router-" + host + "-" + ProcessHandle.current().pid();
+        return "router-" + NodeStatusReporter.hostName() + "-" + ProcessHandle.current().pid();
     }
 
     void stop(@Observes ShutdownEvent event) {

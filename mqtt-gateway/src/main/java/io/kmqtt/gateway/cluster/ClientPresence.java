@@ -6,8 +6,8 @@ import io.kmqtt.core.state.ClientRecord;
 import io.kmqtt.core.state.ClusterTable;
 import io.kmqtt.core.state.ReplicatedTable;
 import io.kmqtt.gateway.session.ClientSession;
+import io.kmqtt.gateway.session.MqttProperties5;
 import io.kmqtt.gateway.session.SessionRegistry;
-import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.mqtt.MqttEndpoint;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -105,9 +105,7 @@ public class ClientPresence {
     /** MQTT 5 Session Expiry Interval as sent; MQTT 3.1.1: 0 with clean session, else the session never expires. */
     static long sessionExpiry(MqttEndpoint endpoint) {
         if (endpoint.protocolVersion() == 5) {
-            MqttProperties.MqttProperty<?> p = endpoint.connectProperties()
-                    .getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
-            return p == null ? 0 : Integer.toUnsignedLong((Integer) p.value());
+            return MqttProperties5.sessionExpiryInterval(endpoint.connectProperties());
         }
         return endpoint.isCleanSession() ? 0 : ClientRecord.NEVER_EXPIRES;
     }

@@ -72,6 +72,12 @@ public final class MqttProperties5 {
         return props;
     }
 
+    /** The CONNECT's Session Expiry Interval in seconds (MQTT 5.0 section 3.1.2.11.2): 0 when absent. */
+    public static long sessionExpiryInterval(MqttProperties connect) {
+        Integer v = intValue(connect, MqttPropertyType.SESSION_EXPIRY_INTERVAL);
+        return v == null ? 0 : Integer.toUnsignedLong(v);
+    }
+
     /** The client's Receive Maximum from CONNECT (MQTT 5.0 section 3.1.2.11.3): 65,535 when absent. */
     public static int receiveMaximum(MqttProperties connect) {
         Integer v = intValue(connect, MqttPropertyType.RECEIVE_MAXIMUM);

@@ -5,7 +5,6 @@ import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.message.Envelope;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Vertx;
-import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -48,7 +47,8 @@ public class WillMessages {
             LOG.infof("will message of '%s' to '%s' dropped: not allowed by its ACL", session.clientId(), will.getWillTopic());
             return;
         }
-        long delaySeconds = session.isMqtt5() ? Math.min(willDelay(will), sessionExpirySeconds(session.endpoint())) : 0;
+        long delaySeconds = session.isMqtt5()
+                ? Math.min(willDelay(will), MqttProperties5.sessionExpiryInterval(session.endpoint().connectProperties())) : 0;
         if (delaySeconds <= 0) {
             publish(session, will);
             return;
@@ -77,13 +77,6 @@ public class WillMessages {
     private static long willDelay(MqttWill will) {
         MqttProperties.MqttProperty<?> p = will.getWillProperties() == null ? null
                 : will.getWillProperties().getProperty(MqttProperties.MqttPropertyType.WILL_DELAY_INTERVAL.value());
-        return p == null ? 0 : Integer.toUnsignedLong((Integer) p.value());
-    }
-
-    /** The CONNECT's Session Expiry Interval (MQTT 5); the session ends when it elapses. */
-    private static long sessionExpirySeconds(MqttEndpoint endpoint) {
-        MqttProperties.MqttProperty<?> p = endpoint.connectProperties()
-                .getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
         return p == null ? 0 : Integer.toUnsignedLong((Integer) p.value());
     }
 
