@@ -10,10 +10,17 @@ import java.util.Objects;
  *                sender ignores its own), {@code admin:<user>} for the admin API
  * @param filter  the topic filter, for SUBSCRIBE and UNSUBSCRIBE
  * @param qos     the QoS, for SUBSCRIBE
+ * @param session for RELEASED: the released session's {@link SessionRecord} as its holder last knew
+ *                it (its subscriptions are newer than the sessions table may yet show); else empty
  */
-public record ClusterCommand(Type type, String clientId, String origin, String filter, int qos) {
+public record ClusterCommand(Type type, String clientId, String origin, String filter, int qos, byte[] session) {
 
-    private static final int VERSION = 1;
+    /** Version 2 added the session. */
+    private static final int VERSION = 2;
+
+    public ClusterCommand(Type type, String clientId, String origin, String filter, int qos) {
+        this(type, clientId, origin, filter, qos, new byte[0]);
+    }
 
     public enum Type {
         /** Disconnect the client (admin kick, MQTT 5 reason 0x98 Administrative action). */
@@ -23,7 +30,17 @@ public record ClusterCommand(Type type, String clientId, String origin, String f
         /** Subscribe the client on behalf of an operator. */
         SUBSCRIBE,
         /** Unsubscribe the client on behalf of an operator. */
-        UNSUBSCRIBE
+        UNSUBSCRIBE,
+        /**
+         * The client connected at another gateway with a clean start: disconnect the old connection
+         * and discard its session, without saving what it had in flight.
+         */
+        TAKEOVER_DISCARD,
+        /**
+         * The gateway that held the client's session has saved what it had queued and in flight to
+         * the offline queue: the gateway named in {@code filter} may now read it.
+         */
+        RELEASED
     }
 
     public ClusterCommand {
@@ -31,19 +48,32 @@ public record ClusterCommand(Type type, String clientId, String origin, String f
         Objects.requireNonNull(clientId, "clientId");
         origin = origin == null ? "" : origin;
         filter = filter == null ? "" : filter;
+        session = session == null ? new byte[0] : session;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ClusterCommand c && type == c.type && clientId.equals(c.clientId) && origin.equals(c.origin)
+                && filter.equals(c.filter) && qos == c.qos && java.util.Arrays.equals(session, c.session);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(type, clientId, origin, filter, qos, java.util.Arrays.hashCode(session));
     }
 
     public byte[] encode() {
         return new RecordCodec.Writer(VERSION).writeByte(type.ordinal()).writeString(clientId).writeString(origin)
-                .writeString(filter).writeByte(qos).toBytes();
+                .writeString(filter).writeByte(qos).writeBytes(session).toBytes();
     }
 
     public static ClusterCommand decode(byte[] data) {
-        RecordCodec.Reader r = new RecordCodec.Reader(data, VERSION, "command");
+        RecordCodec.Reader r = new RecordCodec.Reader(data, 1, VERSION, "command");
         int type = r.readByte();
         if (type >= Type.values().length) {
             throw new IllegalArgumentException("command type " + type + " is not known");
         }
-        return new ClusterCommand(Type.values()[type], r.readString(), r.readString(), r.readString(), r.readByte());
+        return new ClusterCommand(Type.values()[type], r.readString(), r.readString(), r.readString(), r.readByte(),
+                r.version() >= 2 ? r.readBytes() : new byte[0]);
     }
 }

@@ -17,6 +17,11 @@ public enum ClusterTable {
      * followed by every gateway.
      */
     RETAINED("retained", true),
+    /**
+     * Persistent sessions: owner, expiry and subscriptions, keyed by client id. Written by the
+     * owning gateway, followed by every gateway (to resume a session) and router (to queue for it).
+     */
+    SESSIONS("sessions", true),
     /** Credentials of the admin API (users and API keys); written and read by the admin API only. */
     ADMINS("admins", false);
 

@@ -63,6 +63,12 @@ final class RecordCodec {
             return this;
         }
 
+        Writer writeBytes(byte[] b) {
+            writeInt(b.length);
+            bytes.writeBytes(b);
+            return this;
+        }
+
         byte[] toBytes() {
             return bytes.toByteArray();
         }
@@ -70,13 +76,35 @@ final class RecordCodec {
 
     static final class Reader {
         private final DataInputStream in;
+        private final int version;
 
         Reader(byte[] data, int expectedVersion, String what) {
+            this(data, expectedVersion, expectedVersion, what);
+        }
+
+        /** A reader of every version from oldest to newest (a newer writer adds fields at the end). */
+        Reader(byte[] data, int oldestVersion, int newestVersion, String what) {
             this.in = new DataInputStream(new ByteArrayInputStream(data));
-            int version = readByte();
-            if (version != expectedVersion) {
+            this.version = readByte();
+            if (version < oldestVersion || version > newestVersion) {
                 throw new IllegalArgumentException(what + " record version " + version + " is not known (expected "
-                        + expectedVersion + ")");
+                        + oldestVersion + (oldestVersion == newestVersion ? "" : " to " + newestVersion) + ")");
+            }
+        }
+
+        int version() {
+            return version;
+        }
+
+        byte[] readBytes() {
+            int length = readInt();
+            try {
+                if (length < 0 || length > in.available()) {
+                    throw new IllegalArgumentException("field of " + length + " bytes runs past the record");
+                }
+                return in.readNBytes(length);
+            } catch (IOException e) {
+                throw truncated(e);
             }
         }
 

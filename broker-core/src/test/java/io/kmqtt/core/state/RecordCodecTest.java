@@ -147,21 +147,58 @@ class RecordCodecTest {
         assertThat(s.retainHandling()).isEqualTo(3);
     }
 
+    private static SessionRecord session() {
+        return new SessionRecord(UNICODE, "gw-1", "inc-ü", false, 7200, 1_700_000_000_123L,
+                Map.of("a/+/#/日本", 0x2A, "$share/g/x", 1));
+    }
+
+    @Test
+    void sessionRecordRoundTrips() {
+        assertThat(SessionRecord.decode(session().encode())).isEqualTo(session());
+    }
+
+    @Test
+    void releasedCommandCarriesTheSession() {
+        ClusterCommand released = new ClusterCommand(ClusterCommand.Type.RELEASED, "c", "gw-1/i1", "gw-2/i2", 0,
+                session().encode());
+        ClusterCommand decoded = ClusterCommand.decode(released.encode());
+        assertThat(decoded).isEqualTo(released);
+        assertThat(SessionRecord.decode(decoded.session())).isEqualTo(session());
+    }
+
+    @Test
+    void aVersion1CommandStillDecodes() {
+        // version 1 had no session field: a rolling upgrade meets commands of older gateways
+        byte[] v1 = new ClusterCommand(ClusterCommand.Type.KICK, "c", "admin:x", "", 0).encode();
+        byte[] withoutSession = java.util.Arrays.copyOf(v1, v1.length - 4);
+        withoutSession[0] = 1;
+        assertThat(ClusterCommand.decode(withoutSession)).isEqualTo(new ClusterCommand(ClusterCommand.Type.KICK, "c", "admin:x", "", 0));
+    }
+
+    @Test
+    void sessionExpiryCountsFromTheDisconnect() {
+        SessionRecord s = session();
+        assertThat(s.expiredAt(s.disconnectedAtMillis() + 7_199_999)).isFalse();
+        assertThat(s.expiredAt(s.disconnectedAtMillis() + 7_200_000)).isTrue();
+        SessionRecord connected = new SessionRecord("c", "gw", "i", true, 1, 0, Map.of());
+        assertThat(connected.expiredAt(Long.MAX_VALUE)).as("a connected session never expires").isFalse();
+    }
+
     // ---- rejection of bad input ----------------------------------------------------------
 
     private static final List<Function<byte[], ?>> DECODERS =
-            List.of(ClientRecord::decode, NodeRecord::decode, BanRecord::decode, ClusterCommand::decode);
+            List.of(ClientRecord::decode, NodeRecord::decode, BanRecord::decode, ClusterCommand::decode, SessionRecord::decode);
 
     private static List<byte[]> validEncodings() {
         return List.of(client(UNICODE, "u", List.of(ClientRecord.Subscription.of("a/b", 1, true, false, 1))).encode(),
-                node(Map.of("messages_in", 5L)).encode(), ban().encode(), command().encode());
+                node(Map.of("messages_in", 5L)).encode(), ban().encode(), command().encode(), session().encode());
     }
 
     @Test
     void decodeRejectsUnknownVersionByte() {
         List<byte[]> encodings = validEncodings();
         for (int i = 0; i < DECODERS.size(); i++) {
-            for (int version : new int[] {0, 2, 255}) {
+            for (int version : new int[] {0, 3, 255}) {
                 byte[] data = encodings.get(i).clone();
                 data[0] = (byte) version;
                 Function<byte[], ?> decoder = DECODERS.get(i);
