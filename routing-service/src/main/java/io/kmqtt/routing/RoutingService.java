@@ -1,6 +1,11 @@
 package io.kmqtt.routing;
 
 import io.kmqtt.bus.NodeStatusReporter;
+import io.kmqtt.bus.SessionConfig;
+import io.kmqtt.core.session.OfflineSessions;
+import io.kmqtt.core.session.SessionInbox;
+import io.kmqtt.core.state.ClusterTable;
+import io.kmqtt.core.state.ReplicatedTable;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.routing.GatewayLiveness;
 import io.kmqtt.core.routing.Router;
@@ -38,12 +43,18 @@ public class RoutingService {
     RouterConfig config;
     @Inject
     MeterRegistry registry;
+    @Inject
+    SessionInbox inbox;
+    @Inject
+    SessionConfig sessionConfig;
     @ConfigProperty(name = "quarkus.http.port")
     int httpPort;
 
     private Router router;
     private GatewayLiveness liveness;
     private final LongAdder routesSwept = new LongAdder();
+    private OfflineSessions offlineSessions;
+    private MessageBus.Registration sessionTable;
     private MessageBus.Registration heartbeats;
     private MessageBus.Registration shards;
     private ScheduledExecutorService sweeper;
@@ -52,6 +63,11 @@ public class RoutingService {
     void start(@Observes StartupEvent event) {
         liveness = new GatewayLiveness(config.gatewayExpiry().toMillis(), System::currentTimeMillis);
         router = new Router(bus, liveness, config.sharedSubscriptionStrategy());
+        ReplicatedTable sessions = bus.table(ClusterTable.SESSIONS);
+        offlineSessions = new OfflineSessions(sessions, inbox, liveness, sessionConfig.maxQueuedMessages(),
+                System::currentTimeMillis);
+        sessionTable = sessions.follow(offlineSessions);
+        router.queueForOfflineSessions(offlineSessions);
         heartbeats = bus.consumeHeartbeats(liveness);
         shards = bus.consumeShards(router);
         sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -75,6 +91,7 @@ public class RoutingService {
     private void sweep() {
         try {
             routesSwept.add(router.sweepDeadGateways());
+            offlineSessions.expireOrphans();
         } catch (RuntimeException e) {
             LOG.warn("sweeping routes of dead gateways failed; will retry", e);
         }
@@ -90,6 +107,16 @@ public class RoutingService {
         Gauge.builder("router.shards.owned", router, r -> r.ownedShards().size()).register(registry);
         Gauge.builder("router.gateways.live", liveness, GatewayLiveness::liveGatewayCount)
                 .description("gateways heartbeating within the expiry").register(registry);
+        Gauge.builder("router.sessions", offlineSessions, OfflineSessions::sessionCount)
+                .description("persistent sessions known (from the sessions table)").register(registry);
+        FunctionCounter.builder("router.sessions.queued", offlineSessions, OfflineSessions::queued)
+                .description("messages queued for persistent sessions whose gateway is gone").register(registry);
+        FunctionCounter.builder("router.sessions.dropped", offlineSessions, OfflineSessions::dropped)
+                .description("oldest queued messages dropped because a session's queue was full").register(registry);
+        FunctionCounter.builder("router.sessions.store.failures", offlineSessions, OfflineSessions::failed)
+                .description("messages the session store refused (lost for their session)").register(registry);
+        FunctionCounter.builder("router.sessions.expired", offlineSessions, OfflineSessions::expired)
+                .description("sessions of dead gateways ended by their expiry").register(registry);
         FunctionCounter.builder("router.routes.swept", routesSwept, LongAdder::sum)
                 .description("routes of dead gateways removed").register(registry);
     }
@@ -118,6 +145,9 @@ public class RoutingService {
         }
         if (heartbeats != null) {
             heartbeats.close();
+        }
+        if (sessionTable != null) {
+            sessionTable.close();
         }
     }
 

@@ -48,6 +48,16 @@ public final class GatewayLiveness implements HeartbeatListener {
         return now - since <= expiryMillis;
     }
 
+    /**
+     * The incarnation is the one its gateway id last heartbeated with, freshly, and not leaving:
+     * no grace for an older run (a restarted gateway does not hold its old run's sessions).
+     */
+    public boolean isCurrent(GatewayRef ref) {
+        Seen seen = latestById.get(ref.id());
+        return seen != null && seen.incarnation().equals(ref.incarnation()) && !seen.leaving()
+                && clock.getAsLong() - seen.atMillis() <= expiryMillis;
+    }
+
     /** Gateways whose latest incarnation heartbeats and is not leaving (for metrics; walks every gateway). */
     public int liveGatewayCount() {
         long now = clock.getAsLong();

@@ -6,6 +6,7 @@ import io.kmqtt.core.bus.RouteChange;
 import io.kmqtt.core.bus.ShardListener;
 import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.message.EnvelopeCodec;
+import io.kmqtt.core.session.OfflineSessions;
 import io.kmqtt.core.state.ClusterTable;
 import io.kmqtt.core.state.ReplicatedTable;
 import io.kmqtt.core.topic.SharedSubscription;
@@ -36,6 +37,7 @@ public final class Router implements ShardListener {
     private final Map<Integer, ShardRoutes> shards = new ConcurrentHashMap<>();
     private final ReplicatedTable retained;
     private final SharedStrategy sharedStrategy;
+    private volatile OfflineSessions offlineSessions;
 
     private final LongAdder messagesIn = new LongAdder();
     private final LongAdder deliveriesOut = new LongAdder();
@@ -52,6 +54,11 @@ public final class Router implements ShardListener {
         this.liveness = liveness;
         this.retained = bus.table(ClusterTable.RETAINED);
         this.sharedStrategy = sharedStrategy;
+    }
+
+    /** From now on, also queue messages for persistent sessions that no live gateway looks after. */
+    public void queueForOfflineSessions(OfflineSessions sessions) {
+        this.offlineSessions = sessions;
     }
 
     @Override
@@ -77,13 +84,17 @@ public final class Router implements ShardListener {
         }
         // The shard's owner keeps its topics' retained messages: one writer per topic, in publish order.
         CompletionStage<Void> retainedWrite = message.retain() ? retain(message) : DONE;
-        CompletionStage<Void> plain = route(routes, message);
+        List<String> targets = liveTargets(routes, message);
+        CompletionStage<Void> plain = deliver(targets, message);
         CompletionStage<Void> shared = routeShared(routes, message);
-        if (plain == null && shared == null) {
+        OfflineSessions offline = offlineSessions;
+        CompletionStage<Void> queued = offline == null ? null : offline.route(message, targets);
+        if (plain == null && shared == null && queued == null) {
             messagesWithoutRoute.increment();
         }
         return CompletableFuture.allOf(retainedWrite.toCompletableFuture(),
-                (plain == null ? DONE : plain).toCompletableFuture(), (shared == null ? DONE : shared).toCompletableFuture());
+                (plain == null ? DONE : plain).toCompletableFuture(), (shared == null ? DONE : shared).toCompletableFuture(),
+                (queued == null ? DONE : queued).toCompletableFuture());
     }
 
     /**
@@ -121,8 +132,8 @@ public final class Router implements ShardListener {
                 : retained.put(message.topic(), EnvelopeCodec.encode(message));
     }
 
-    /** One delivery per live gateway with a matching plain route; null if there is none. */
-    private CompletionStage<Void> route(ShardRoutes routes, Envelope message) {
+    /** The ids of the live gateways with a plain route matching the message. */
+    private List<String> liveTargets(ShardRoutes routes, Envelope message) {
         List<GatewayRef> matched = new ArrayList<>(2);
         routes.matchGateways(message.topic(), matched);
         // Several incarnations of one gateway id share its delivery channel: send once per id.
@@ -132,6 +143,11 @@ public final class Router implements ShardListener {
                 targets.add(gateway.id());
             }
         }
+        return targets;
+    }
+
+    /** One delivery per target gateway; null if there is none. */
+    private CompletionStage<Void> deliver(List<String> targets, Envelope message) {
         if (targets.isEmpty()) {
             return null;
         }
