@@ -32,10 +32,17 @@ final class Cluster implements AutoCloseable {
     private final String topicPrefix = "it-" + UUID.randomUUID().toString().substring(0, 8);
     private final Path logDir;
     private final List<ChildProcess> processes = new ArrayList<>();
+    private final Map<String, String> sharedEnv = new HashMap<>();
 
     Cluster(String bootstrapServers) throws IOException {
         this.bootstrapServers = bootstrapServers;
         this.logDir = Files.createDirectories(ROOT.resolve("integration-tests/target/cluster-logs/" + topicPrefix));
+    }
+
+    /** Sets an environment variable for every gateway, router and admin API started from now on. */
+    Cluster withEnv(String name, String value) {
+        sharedEnv.put(name, value);
+        return this;
     }
 
     String topicPrefix() {
@@ -125,6 +132,7 @@ final class Cluster implements AutoCloseable {
         env.put("BUS_KAFKA_PARTITIONS", Integer.toString(PARTITIONS));
         env.put("QUARKUS_HTTP_PORT", "0");
         env.put("QUARKUS_HTTP_HOST", LOOPBACK);
+        env.putAll(sharedEnv);
         return env;
     }
 

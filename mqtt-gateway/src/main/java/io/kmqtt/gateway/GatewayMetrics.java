@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
 @ApplicationScoped
 public class GatewayMetrics {
 
-    public enum DropReason { QUEUE_FULL, EXPIRED, TOO_LARGE, NO_SUBSCRIBERS, BUS_UNAVAILABLE, INVALID_TOPIC, ACL_DENIED }
+    public enum DropReason { QUEUE_FULL, EXPIRED, TOO_LARGE, NO_SUBSCRIBERS, BUS_UNAVAILABLE, INVALID_TOPIC, ACL_DENIED,
+        /** the session store (Redis) refused a message for a disconnected persistent session */
+        STORE_UNAVAILABLE }
 
     public enum AuthResult { SUCCESS, BAD_CREDENTIALS, NOT_AUTHORIZED, UNAVAILABLE }
 

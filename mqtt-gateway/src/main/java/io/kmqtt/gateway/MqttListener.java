@@ -14,6 +14,7 @@ import io.kmqtt.gateway.config.GatewayConfig;
 import io.kmqtt.gateway.handler.ConnectHandler;
 import io.kmqtt.gateway.handler.Disconnects;
 import io.kmqtt.gateway.session.ClientSession;
+import io.kmqtt.gateway.session.PersistentSessions;
 import io.kmqtt.gateway.session.SessionRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -72,6 +73,8 @@ public class MqttListener {
     @Inject
     RetainedMessages retained;
     @Inject
+    PersistentSessions persistentSessions;
+    @Inject
     SysTopics sys;
     @Inject
     MeterRegistry registry;
@@ -120,6 +123,11 @@ public class MqttListener {
         bans.start();
         retained.start();
         commands.start();
+        persistentSessions.start();
+        io.micrometer.core.instrument.Gauge.builder("mqtt.sessions.parked", persistentSessions, PersistentSessions::parkedCount)
+                .description("persistent sessions held here whose client is disconnected").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("mqtt.sessions.store.failures", persistentSessions,
+                PersistentSessions::storeFailures).description("session store writes that failed").register(registry);
         status = new NodeStatusReporter(bus, self.id(), "gateway", self.incarnation(),
                 NodeStatusReporter.httpUrl(config.advertisedHttpUrl(), httpPort), registry, NODE_STATS);
         status.report();
@@ -170,6 +178,7 @@ public class MqttListener {
             status.reportLeaving().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         }
         commands.stop();
+        persistentSessions.stop();
         bans.stop();
         retained.stop();
         if (deliveries != null) {

@@ -103,7 +103,7 @@ public class ClientPresence {
     }
 
     /** MQTT 5 Session Expiry Interval as sent; MQTT 3.1.1: 0 with clean session, else the session never expires. */
-    static long sessionExpiry(MqttEndpoint endpoint) {
+    public static long sessionExpiry(MqttEndpoint endpoint) {
         if (endpoint.protocolVersion() == 5) {
             return MqttProperties5.sessionExpiryInterval(endpoint.connectProperties());
         }

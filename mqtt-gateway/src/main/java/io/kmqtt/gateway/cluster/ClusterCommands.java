@@ -3,9 +3,11 @@ package io.kmqtt.gateway.cluster;
 import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.state.ClusterCommand;
+import io.kmqtt.core.state.SessionRecord;
 import io.kmqtt.gateway.handler.Disconnects;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
+import io.kmqtt.gateway.session.PersistentSessions;
 import io.kmqtt.gateway.session.SessionRegistry;
 import io.kmqtt.gateway.session.WillMessages;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
@@ -29,12 +31,14 @@ public class ClusterCommands {
     private final LocalSubscriptions subscriptions;
     private final ClientPresence presence;
     private final WillMessages wills;
+    private final PersistentSessions persistentSessions;
     private MessageBus.Registration consuming;
 
     @Inject
     public ClusterCommands(MessageBus bus, GatewayRef self, SessionRegistry sessions, LocalSubscriptions subscriptions,
-                           ClientPresence presence, WillMessages wills) {
+                           ClientPresence presence, WillMessages wills, PersistentSessions persistentSessions) {
         this.wills = wills;
+        this.persistentSessions = persistentSessions;
         this.bus = bus;
         this.self = self;
         this.sessions = sessions;
@@ -53,9 +57,13 @@ public class ClusterCommands {
         }
     }
 
-    /** Tells the other gateways that this client id is now connected here, so they drop its older connection. */
-    public void announceConnected(String clientId) {
-        bus.broadcast(new ClusterCommand(ClusterCommand.Type.TAKEOVER, clientId, self.toString(), null, 0).encode())
+    /**
+     * Tells the other gateways that this client id is now connected here, so they drop its older
+     * connection, and save its session for this gateway (or, with discard, drop that too).
+     */
+    public void announceConnected(String clientId, boolean discard) {
+        ClusterCommand.Type type = discard ? ClusterCommand.Type.TAKEOVER_DISCARD : ClusterCommand.Type.TAKEOVER;
+        bus.broadcast(new ClusterCommand(type, clientId, self.toString(), null, 0).encode())
                 .whenComplete((ok, error) -> {
                     if (error != null) {
                         LOG.warnf("client '%s': takeover not announced (an older connection on another gateway stays"
@@ -65,33 +73,55 @@ public class ClusterCommands {
     }
 
     void execute(ClusterCommand command) {
-        if (command.type() == ClusterCommand.Type.TAKEOVER) {
+        boolean takeover = command.type() == ClusterCommand.Type.TAKEOVER
+                || command.type() == ClusterCommand.Type.TAKEOVER_DISCARD;
+        boolean discard = command.type() == ClusterCommand.Type.TAKEOVER_DISCARD;
+        if (takeover) {
             if (command.origin().equals(self.toString())) {
                 return;
             }
             wills.cancel(command.clientId()); // it connected again elsewhere within its Will Delay Interval
+            persistentSessions.takenOverElsewhere(command.clientId(), discard, command.origin());
+        }
+        if (command.type() == ClusterCommand.Type.RELEASED) {
+            if (command.filter().equals(self.toString())) {
+                persistentSessions.released(command.clientId(),
+                        command.session().length == 0 ? null : SessionRecord.decode(command.session()));
+            }
+            return;
         }
         ClientSession session = sessions.get(command.clientId());
         if (session == null) {
             return;
         }
         switch (command.type()) {
-            case TAKEOVER -> session.onLoop(() -> Disconnects.disconnect(session.endpoint(),
-                    MqttDisconnectReasonCode.SESSION_TAKEN_OVER, "the client connected again at gateway " + command.origin()));
+            case TAKEOVER, TAKEOVER_DISCARD -> session.onLoop(() -> {
+                session.takenOver(discard, command.origin());
+                Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.SESSION_TAKEN_OVER,
+                        "the client connected again at gateway " + command.origin());
+            });
             case KICK -> session.onLoop(() -> Disconnects.disconnect(session.endpoint(),
                     MqttDisconnectReasonCode.ADMINISTRATIVE_ACTION, "kicked by " + command.origin()));
             case SUBSCRIBE -> session.onLoop(() -> {
                 LOG.infof("client '%s': subscribed to '%s' (QoS %d) by %s", session.clientId(), command.filter(),
                         command.qos(), command.origin());
                 subscriptions.subscribe(session, command.filter(), command.qos())
-                        .whenComplete((ok, error) -> presence.update(session));
+                        .whenComplete((ok, error) -> {
+                            presence.update(session);
+                            persistentSessions.saveConnected(session);
+                        });
             });
+            case RELEASED -> {
+            }
             case UNSUBSCRIBE -> session.onLoop(() -> {
                 var withdrawal = subscriptions.unsubscribe(session, command.filter());
                 if (withdrawal != null) {
                     LOG.infof("client '%s': unsubscribed from '%s' by %s", session.clientId(), command.filter(),
                             command.origin());
-                    withdrawal.whenComplete((ok, error) -> presence.update(session));
+                    withdrawal.whenComplete((ok, error) -> {
+                        presence.update(session);
+                        persistentSessions.saveConnected(session);
+                    });
                 }
             });
         }

@@ -151,6 +151,21 @@ public interface GatewayConfig {
     @WithDefault("1000")
     int maxQueuedMessages();
 
+    /**
+     * The longest a persistent session outlives its connection. MQTT 3.1.1 sessions with clean
+     * session 0 (which never expire by the specification) get this; an MQTT 5 Session Expiry
+     * Interval above it is lowered to it, and CONNACK says so. EMQX's default, 2 hours.
+     */
+    @WithDefault("2h")
+    Duration maxSessionExpiry();
+
+    /**
+     * How long a gateway resuming a session waits for the gateway that held it to save what it
+     * owed the client; a gateway that was killed never answers.
+     */
+    @WithDefault("2s")
+    Duration sessionHandoverTimeout();
+
     /** How long a new connection may take to send CONNECT. */
     @WithDefault("10s")
     Duration connectTimeout();

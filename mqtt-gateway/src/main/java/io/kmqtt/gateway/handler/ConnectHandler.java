@@ -21,7 +21,9 @@ import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
 import io.kmqtt.gateway.session.MqttProperties5;
 import io.kmqtt.gateway.session.SessionRegistry;
+import io.kmqtt.gateway.session.PersistentSessions;
 import io.kmqtt.gateway.session.WillMessages;
+import io.kmqtt.core.state.SessionRecord;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Context;
@@ -34,7 +36,12 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * A new connection's CONNECT: decide, register the session, and wire one handler per packet type.
@@ -62,14 +69,16 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
     private final ClusterCommands commands;
     private final RetainedMessages retained;
     private final WillMessages wills;
+    private final PersistentSessions persistentSessions;
     private volatile boolean shuttingDown;
 
     @Inject
     public ConnectHandler(GatewayConfig config, MessageBus bus, GatewayRef gateway, SessionRegistry sessions,
                           LocalSubscriptions subscriptions, GatewayMetrics metrics, AuthBackend authBackend,
                           ClientPresence presence, BanList bans, ClusterCommands commands, RetainedMessages retained,
-                          WillMessages wills) {
+                          WillMessages wills, PersistentSessions persistentSessions) {
         this.wills = wills;
+        this.persistentSessions = persistentSessions;
         this.retained = retained;
         this.presence = presence;
         this.bans = bans;
@@ -226,10 +235,21 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
                 : config.inflightWindow();
         ClientSession session = new ClientSession(endpoint.clientIdentifier(), endpoint, context, permissions,
                 window, config.maxQueuedMessages(), metrics);
+        long requestedExpiry = ClientPresence.sessionExpiry(endpoint);
+        long expiry = Math.min(requestedExpiry, config.maxSessionExpiry().toSeconds());
+        session.sessionExpirySeconds(expiry);
+        // MQTT-3.1.2-4/-5 and MQTT 5.0 section 3.1.2.4: a clean start discards the session; otherwise it resumes.
+        Optional<SessionRecord> resumed = endpoint.isCleanSession() || expiry == 0
+                ? Optional.empty() : persistentSessions.find(session.clientId());
+        if (resumed.isPresent()) {
+            session.hold(); // its saved messages go first
+        }
         PublishHandler publish = new PublishHandler(session, context, bus, gateway, limits, metrics,
                 endpoint.protocolVersion() == 5 ? config.topicAliasMaximum() : 0);
-        SubscribeHandler subscribe = new SubscribeHandler(session, context, subscriptions, limits, presence, retained);
-        UnsubscribeHandler unsubscribe = new UnsubscribeHandler(session, context, subscriptions, limits, presence);
+        SubscribeHandler subscribe = new SubscribeHandler(session, context, subscriptions, limits, presence, retained,
+                persistentSessions);
+        UnsubscribeHandler unsubscribe = new UnsubscribeHandler(session, context, subscriptions, limits, presence,
+                persistentSessions);
         boolean[] normalDisconnect = {false};
 
         endpoint.publishAutoAck(false);
@@ -243,6 +263,7 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         endpoint.disconnectMessageHandler(msg -> {
             // MQTT 5 reason 0x04 asks for the will to be sent anyway (MQTT 5.0 section 3.14.2.1).
             normalDisconnect[0] = msg.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE;
+            updateSessionExpiry(session, msg.properties());
         });
         endpoint.exceptionHandler(error -> {
             if (metrics.connectionError(error)) {
@@ -256,8 +277,13 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         endpoint.closeHandler(v -> onClose(session, normalDisconnect[0]));
 
         wills.cancel(session.clientId()); // connected again within its previous connection's Will Delay Interval
+        boolean discard = resumed.isEmpty();
+        if (discard) {
+            persistentSessions.discard(session.clientId(), session.persistent());
+        }
         ClientSession previous = sessions.register(session);
         if (previous != null) {
+            previous.takenOver(discard, null);
             String why = "another connection with the same client id connected from " + endpoint.remoteAddress();
             previous.onLoop(() -> Disconnects.disconnect(previous.endpoint(), MqttDisconnectReasonCode.SESSION_TAKEN_OVER, why));
         }
@@ -276,22 +302,97 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
                 connack.add(new MqttProperties.IntegerProperty(
                         MqttProperties.MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), config.topicAliasMaximum()));
             }
+            if (expiry != requestedExpiry) {
+                // The server's value replaces the client's (MQTT 5.0 section 3.2.2.3.2).
+                connack.add(new MqttProperties.IntegerProperty(
+                        MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), (int) expiry));
+            }
         }
         try {
-            endpoint.accept(false, connack);
+            endpoint.accept(resumed.isPresent(), connack); // Session Present (MQTT-3.2.2-2, -3)
         } catch (IllegalStateException gone) {
             sessions.unregister(session); // the client hung up during authentication
+            session.markClosed();
             return;
         }
         metrics.connected();
-        presence.update(session);
-        commands.announceConnected(session.clientId());
+        commands.announceConnected(session.clientId(), discard);
+        if (resumed.isPresent()) {
+            resume(session, resumed.get(), previous);
+        } else {
+            presence.update(session);
+            persistentSessions.saveConnected(session);
+        }
+    }
+
+    /**
+     * Resumes a saved session: its subscriptions come back at once (messages queue behind the saved
+     * ones), its owner is told, and once the previous holder has saved what it owed, the offline
+     * queue is read and sending starts.
+     */
+    private void resume(ClientSession session, SessionRecord record, ClientSession replacedHere) {
+        subscribeAll(session, record.subscriptions())
+                .thenRun(() -> {
+                    presence.update(session);
+                    persistentSessions.saveConnected(session); // the routers stop collecting for it
+                })
+                .thenCompose(v -> persistentSessions.takeOver(session.clientId(), record, replacedHere,
+                        config.sessionHandoverTimeout()))
+                .thenCompose(holder -> holder == null ? CompletableFuture.completedFuture(null) : reconcile(session, holder))
+                .whenComplete((ok, error) -> {
+                    if (error != null) {
+                        LOG.warnf(error, "client '%s': resuming its session failed part-way", session.clientId());
+                    }
+                    persistentSessions.resume(session, config.sessionHandoverTimeout());
+                });
+    }
+
+    /** The holder's subscriptions win over the table's, which may not yet show its last (un)subscribes. */
+    private CompletionStage<Void> reconcile(ClientSession session, SessionRecord holder) {
+        if (holder.subscriptions().equals(session.subscriptions())) {
+            return CompletableFuture.completedFuture(null);
+        }
+        for (String filter : List.copyOf(session.subscriptions().keySet())) {
+            if (!holder.subscriptions().containsKey(filter)) {
+                subscriptions.unsubscribe(session, filter);
+            }
+        }
+        return subscribeAll(session, holder.subscriptions()).thenRun(() -> {
+            presence.update(session);
+            persistentSessions.saveConnected(session);
+        });
+    }
+
+    private CompletableFuture<Void> subscribeAll(ClientSession session, Map<String, Integer> filters) {
+        List<CompletableFuture<Void>> routes = new ArrayList<>();
+        filters.forEach((filter, options) -> {
+            if (!Integer.valueOf(options).equals(session.subscriptions().get(filter))) {
+                routes.add(subscriptions.subscribe(session, filter, options).toCompletableFuture());
+            }
+        });
+        // A route that could not be announced is logged by the bus; the session goes on with the rest.
+        return CompletableFuture.allOf(routes.toArray(CompletableFuture[]::new)).handle((ok, error) -> null);
+    }
+
+    /** MQTT 5: a DISCONNECT may change the Session Expiry Interval, but not from 0 (MQTT-3.14.2-2). */
+    private void updateSessionExpiry(ClientSession session, MqttProperties properties) {
+        if (properties == null || !session.persistent()) {
+            return;
+        }
+        MqttProperties.MqttProperty<?> p = properties.getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
+        if (p != null && p.value() instanceof Integer seconds) {
+            session.sessionExpirySeconds(Math.min(Integer.toUnsignedLong(seconds), config.maxSessionExpiry().toSeconds()));
+        }
     }
 
     private void onClose(ClientSession session, boolean normalDisconnect) {
-        session.markClosed();
+        boolean replacedHere = sessions.get(session.clientId()) != session;
         sessions.unregister(session);
-        subscriptions.unsubscribeAll(session);
+        boolean livesOn = session.persistent() && persistentSessions.connectionClosed(session, replacedHere);
+        session.markClosed();
+        if (!livesOn) {
+            subscriptions.unsubscribeAll(session);
+        }
         presence.disconnected(session);
         if (!normalDisconnect) {
             wills.connectionLost(session);

@@ -9,6 +9,7 @@ import io.kmqtt.gateway.cluster.ClientPresence;
 import io.kmqtt.gateway.cluster.RetainedMessages;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
+import io.kmqtt.gateway.session.PersistentSessions;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Context;
 import io.vertx.mqtt.MqttTopicSubscription;
@@ -34,10 +35,12 @@ public final class SubscribeHandler {
     private final LocalSubscriptions subscriptions;
     private final TopicLimits limits;
     private final ClientPresence presence;
+    private final PersistentSessions persistentSessions;
     private final RetainedMessages retained;
 
     public SubscribeHandler(ClientSession session, Context context, LocalSubscriptions subscriptions, TopicLimits limits,
-                            ClientPresence presence, RetainedMessages retained) {
+                            ClientPresence presence, RetainedMessages retained, PersistentSessions persistentSessions) {
+        this.persistentSessions = persistentSessions;
         this.retained = retained;
         this.session = session;
         this.context = context;
@@ -109,6 +112,7 @@ public final class SubscribeHandler {
             if (!session.isClosed()) {
                 session.endpoint().subscribeAcknowledge(message.messageId(), result, MqttProperties.NO_PROPERTIES);
                 presence.update(session);
+                persistentSessions.saveConnected(session);
                 // Retained messages follow the SUBACK (MQTT-3.3.1-6, Retain Handling: MQTT 5.0 section 3.8.3.1).
                 for (int i = 0; i < sendRetained.length; i++) {
                     if (sendRetained[i]) {

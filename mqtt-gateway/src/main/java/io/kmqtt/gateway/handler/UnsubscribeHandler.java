@@ -5,6 +5,7 @@ import io.kmqtt.core.topic.Topics;
 import io.kmqtt.gateway.cluster.ClientPresence;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
+import io.kmqtt.gateway.session.PersistentSessions;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Context;
 import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
@@ -23,9 +24,11 @@ public final class UnsubscribeHandler {
     private final LocalSubscriptions subscriptions;
     private final TopicLimits limits;
     private final ClientPresence presence;
+    private final PersistentSessions persistentSessions;
 
     public UnsubscribeHandler(ClientSession session, Context context, LocalSubscriptions subscriptions, TopicLimits limits,
-                              ClientPresence presence) {
+                              ClientPresence presence, PersistentSessions persistentSessions) {
+        this.persistentSessions = persistentSessions;
         this.session = session;
         this.context = context;
         this.subscriptions = subscriptions;
@@ -58,6 +61,7 @@ public final class UnsubscribeHandler {
                         return;
                     }
                     presence.update(session);
+                    persistentSessions.saveConnected(session);
                     if (session.isMqtt5()) {
                         session.endpoint().unsubscribeAcknowledge(message.messageId(), codes, MqttProperties.NO_PROPERTIES);
                     } else {

@@ -12,7 +12,11 @@ import io.vertx.mqtt.MqttEndpoint;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import io.kmqtt.core.session.PendingMessage;
+
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.function.Consumer;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +42,8 @@ public final class ClientSession {
     private record InFlight(Outbound outbound, Stage stage) {
     }
 
-    private record Send(Outbound outbound, int packetId) {
+    /** A PUBLISH to write (dup: sent again after the client reconnected), or a PUBREL to send again (outbound null). */
+    private record Send(Outbound outbound, int packetId, boolean dup) {
     }
 
     private final String clientId;
@@ -55,7 +60,17 @@ public final class ClientSession {
     private final Set<Integer> inboundQos2 = new HashSet<>();
 
     private final ArrayDeque<Outbound> queue = new ArrayDeque<>();
-    private final Map<Integer, InFlight> inflight = new HashMap<>();
+    /** In sending order, so that a session saved for later resends them in the order it first sent them. */
+    private final Map<Integer, InFlight> inflight = new LinkedHashMap<>();
+    /** While held, messages queue but are not sent: the session's saved messages must go first. */
+    private boolean held;
+    /** Set once the connection has gone and the session outlives it: where messages go from then on. */
+    private Consumer<PendingMessage> parkedSink;
+    /** A persistent session: survives its connection for this many seconds (MQTT 5 Session Expiry Interval). */
+    private volatile long sessionExpirySeconds;
+    /** Another connection took the client id over; discard: the new one started clean. */
+    private volatile String takenOverBy;
+    private volatile boolean discardOnTakeover;
     private int nextPacketId = 1;
     private final AtomicInteger drainRequests = new AtomicInteger();
     private volatile boolean closed;
@@ -139,11 +154,17 @@ public final class ClientSession {
 
     /** Queues a message for this client with this RETAIN flag and sends what the window allows. Any thread. */
     public void offer(Envelope message, int qos, boolean retain) {
-        if (closed) {
-            return;
-        }
         int dropped = 0;
         synchronized (this) {
+            if (parkedSink != null) {
+                if (qos > 0) { // QoS 0 is not kept for a disconnected client
+                    parkedSink.accept(PendingMessage.queued(message, qos, retain));
+                }
+                return;
+            }
+            if (closed) {
+                return;
+            }
             if (queue.size() >= maxQueued) {
                 queue.pollFirst();
                 dropped = 1;
@@ -191,7 +212,7 @@ public final class ClientSession {
         int missed = 1;
         do {
             for (Send send : takeSendable()) {
-                write(send.outbound(), send.packetId());
+                write(send);
             }
             missed = drainRequests.addAndGet(-missed);
         } while (missed != 0);
@@ -200,7 +221,7 @@ public final class ClientSession {
     private List<Send> takeSendable() {
         List<Send> sends = new ArrayList<>();
         synchronized (this) {
-            while (!queue.isEmpty() && !closed) {
+            while (!queue.isEmpty() && !closed && !held) {
                 Outbound next = queue.peekFirst();
                 if (next.qos() > 0 && inflight.size() >= inflightWindow) {
                     break;
@@ -211,7 +232,7 @@ public final class ClientSession {
                     packetId = allocatePacketId();
                     inflight.put(packetId, new InFlight(next, Stage.AWAITING_PUBACK_OR_PUBREC));
                 }
-                sends.add(new Send(next, packetId));
+                sends.add(new Send(next, packetId, false));
             }
         }
         return sends;
@@ -225,7 +246,13 @@ public final class ClientSession {
         return nextPacketId;
     }
 
-    private void write(Outbound out, int packetId) {
+    private void write(Send send) {
+        Outbound out = send.outbound();
+        int packetId = send.packetId();
+        if (out == null) {
+            endpoint.publishRelease(packetId);
+            return;
+        }
         Envelope m = out.message();
         long now = System.currentTimeMillis();
         if (m.isExpired(now)) {
@@ -250,12 +277,128 @@ public final class ClientSession {
         try {
             // RETAIN is 0 on messages forwarded to an established subscription (MQTT-3.3.1-9) unless
             // it asked for Retain As Published; 1 on retained messages sent at subscribe (MQTT-3.3.1-8).
-            endpoint.publish(m.topic(), Buffer.buffer(m.payload()), MqttQoS.valueOf(out.qos()), false, out.retain(),
+            endpoint.publish(m.topic(), Buffer.buffer(m.payload()), MqttQoS.valueOf(out.qos()), send.dup(), out.retain(),
                     packetId, props);
             metrics.delivered(m.payload().length, m.createdAtMillis(), now);
         } catch (IllegalStateException e) {
             closed = true; // the connection went away under us; closeHandler cleans up
         }
+    }
+
+    // ---- persistence -----------------------------------------------------------------------
+
+    /** Makes this a persistent session that outlives its connection by this many seconds (0: not persistent). */
+    public void sessionExpirySeconds(long seconds) {
+        this.sessionExpirySeconds = seconds;
+    }
+
+    public long sessionExpirySeconds() {
+        return sessionExpirySeconds;
+    }
+
+    public boolean persistent() {
+        return sessionExpirySeconds > 0;
+    }
+
+    /** Queue messages without sending them until {@link #restore} runs. Call before the session is registered. */
+    public synchronized void hold() {
+        held = true;
+    }
+
+    /**
+     * A newer connection took over this client id; with discard it started clean.
+     *
+     * @param by the gateway it connected at ({@code id/incarnation}), or null for this one
+     */
+    public void takenOver(boolean discard, String by) {
+        this.discardOnTakeover = discard;
+        this.takenOverBy = by;
+    }
+
+    /** The gateway ({@code id/incarnation}) where a newer connection took this client id over, or null. */
+    public String takenOverBy() {
+        return takenOverBy;
+    }
+
+    public boolean isTakenOver() {
+        return takenOverBy != null;
+    }
+
+    public boolean discardOnTakeover() {
+        return discardOnTakeover;
+    }
+
+    /**
+     * The connection is gone and the session outlives it: returns what the client is owed (what
+     * was in flight, in sending order with its packet ids, then what was queued), and sends every
+     * later message to the sink instead. Any thread.
+     */
+    public synchronized List<PendingMessage> park(Consumer<PendingMessage> sink) {
+        List<PendingMessage> owed = new ArrayList<>(inflight.size() + queue.size());
+        inflight.forEach((packetId, f) -> owed.add(f.stage() == Stage.AWAITING_PUBCOMP
+                ? PendingMessage.awaitingPubComp(packetId)
+                : PendingMessage.inFlight(packetId, f.outbound().message(), f.outbound().qos(), f.outbound().retain())));
+        for (Outbound o : queue) {
+            if (o.qos() > 0) {
+                owed.add(PendingMessage.queued(o.message(), o.qos(), o.retain()));
+            }
+        }
+        inflight.clear();
+        queue.clear();
+        closed = true;
+        parkedSink = sink;
+        return owed;
+    }
+
+    /** Stops sending to the park's sink: the session has moved on. */
+    public synchronized void unpark() {
+        parkedSink = dropped -> { };
+    }
+
+    /**
+     * Puts the saved messages of a resumed session ahead of everything queued since, resends what
+     * was in flight with its packet ids (PUBLISH with DUP set, MQTT-3.3.1-1; PUBREL as it was), and
+     * starts sending. Saved messages also received live during the move are sent once.
+     */
+    public void restore(List<PendingMessage> saved) {
+        List<Send> resends = new ArrayList<>();
+        synchronized (this) {
+            List<Outbound> ahead = new ArrayList<>(saved.size());
+            for (PendingMessage p : saved) {
+                if (p.released()) {
+                    inflight.put(p.packetId(), new InFlight(null, Stage.AWAITING_PUBCOMP));
+                    resends.add(new Send(null, p.packetId(), false));
+                } else if (p.packetId() != 0 && !inflight.containsKey(p.packetId())) {
+                    Outbound o = new Outbound(p.message(), p.qos(), p.retain());
+                    inflight.put(p.packetId(), new InFlight(o, Stage.AWAITING_PUBACK_OR_PUBREC));
+                    resends.add(new Send(o, p.packetId(), true));
+                } else {
+                    ahead.add(new Outbound(p.message(), p.qos(), p.retain()));
+                }
+            }
+            // During a move both the old and the new gateway may have received a message: keep the saved copy.
+            queue.removeIf(live -> ahead.stream().anyMatch(a -> sameMessage(a.message(), live.message())));
+            for (int i = ahead.size() - 1; i >= 0; i--) {
+                queue.addFirst(ahead.get(i));
+            }
+            while (queue.size() > maxQueued) {
+                queue.pollLast();
+                metrics.dropped(DropReason.QUEUE_FULL, 1);
+            }
+            held = false;
+        }
+        for (Send send : resends) {
+            if (!closed) {
+                write(send);
+            }
+        }
+        drain();
+    }
+
+    private static boolean sameMessage(Envelope a, Envelope b) {
+        return a.createdAtMillis() == b.createdAtMillis() && a.topic().equals(b.topic())
+                && a.publisherId().equals(b.publisherId()) && a.originGateway().equals(b.originGateway())
+                && java.util.Arrays.equals(a.payload(), b.payload());
     }
 
     // ---- inbound QoS 2 ----------------------------------------------------------------------
@@ -283,6 +426,7 @@ public final class ClientSession {
         synchronized (this) {
             queue.clear();
             inflight.clear();
+            held = false;
         }
     }
 

@@ -1,0 +1,354 @@
+package io.kmqtt.gateway.session;
+
+import io.kmqtt.bus.SessionConfig;
+import io.kmqtt.core.bus.GatewayRef;
+import io.kmqtt.core.bus.MessageBus;
+import io.kmqtt.core.session.OrderedAppends;
+import io.kmqtt.core.session.PendingMessage;
+import io.kmqtt.core.session.SessionInbox;
+import io.kmqtt.core.state.ClusterCommand;
+import io.kmqtt.core.state.ClusterTable;
+import io.kmqtt.core.state.ReplicatedTable;
+import io.kmqtt.core.state.SessionRecord;
+import io.kmqtt.core.state.TableMirror;
+import io.kmqtt.gateway.GatewayMetrics;
+import io.kmqtt.gateway.GatewayMetrics.DropReason;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The gateway's side of persistent sessions (MQTT 3.1.1 clean session 0, MQTT 5 Session Expiry
+ * Interval above 0).
+ *
+ * <p>Each persistent session has one owner, recorded in the sessions table: the gateway its
+ * connection is on. When the connection ends the session stays <em>parked</em> on that gateway: its
+ * subscriptions stay in the local index and keep their routes, and every message for it is appended
+ * to its offline queue in the {@link SessionInbox}, after what it had in flight and queued. When
+ * the client comes back, here or through another gateway, the new gateway takes the session over:
+ * the old owner saves what it still holds, stops collecting and says so ({@code RELEASED}); the new
+ * one then reads the queue and sends it ahead of anything newer. If the owner died, the routers
+ * collect the session's messages instead, and the new gateway waits for the owner only
+ * {@code mqtt.session-handover-timeout}.
+ */
+@ApplicationScoped
+public class PersistentSessions {
+
+    private static final Logger LOG = Logger.getLogger(PersistentSessions.class);
+
+    private final MessageBus bus;
+    private final GatewayRef self;
+    private final SessionInbox inbox;
+    private final OrderedAppends appends;
+    private final LocalSubscriptions subscriptions;
+    private final GatewayMetrics metrics;
+    private final Vertx vertx;
+    private final int maxQueued;
+    private final Map<String, SessionRecord> records = new ConcurrentHashMap<>();
+    private final TableMirror<SessionRecord> mirror = new TableMirror<>(records, SessionRecord::decode, "session");
+    private final Map<String, ClientSession> parked = new ConcurrentHashMap<>();
+    private final Map<String, Long> expiryTimers = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<SessionRecord>> awaitingRelease = new ConcurrentHashMap<>();
+    private final AtomicLong storeFailures = new AtomicLong();
+    private volatile ReplicatedTable table;
+    private MessageBus.Registration following;
+
+    @Inject
+    public PersistentSessions(MessageBus bus, GatewayRef self, SessionInbox inbox, SessionConfig config,
+                              LocalSubscriptions subscriptions, GatewayMetrics metrics, Vertx vertx) {
+        this.bus = bus;
+        this.self = self;
+        this.inbox = inbox;
+        this.appends = new OrderedAppends(inbox);
+        this.subscriptions = subscriptions;
+        this.metrics = metrics;
+        this.vertx = vertx;
+        this.maxQueued = config.maxQueuedMessages();
+    }
+
+    /** Opens and follows the sessions table; blocks until Kafka has it. Call at start-up. */
+    public void start() {
+        table = bus.table(ClusterTable.SESSIONS);
+        following = table.follow(mirror);
+    }
+
+    public void stop() {
+        if (following != null) {
+            following.close();
+        }
+    }
+
+    /** The client's session, if it has one that has not expired. */
+    public Optional<SessionRecord> find(String clientId) {
+        SessionRecord record = records.get(clientId);
+        if (record == null || record.expiredAt(System.currentTimeMillis())) {
+            return Optional.empty();
+        }
+        return Optional.of(record);
+    }
+
+    /** A session parked here, disconnected (for tests and the admin API). */
+    public boolean isParkedHere(String clientId) {
+        return parked.containsKey(clientId);
+    }
+
+    public int parkedCount() {
+        return parked.size();
+    }
+
+    // ---- a connection arrives -------------------------------------------------------------
+
+    /**
+     * A connection with a clean start (or without a persistent session) replaces whatever session
+     * the client id had: it ends here, and every gateway is told to drop it unsaved (TAKEOVER_DISCARD).
+     *
+     * @param startsPersistent the new connection starts a persistent session, whose queue must begin empty
+     */
+    public void discard(String clientId, boolean startsPersistent) {
+        ClientSession old = parked.remove(clientId);
+        if (old != null) {
+            old.unpark();
+            cancelExpiry(clientId);
+            subscriptions.unsubscribeAll(old);
+        }
+        if (old == null && !records.containsKey(clientId) && !startsPersistent) {
+            return; // the usual case: a client that never had a persistent session costs nothing here
+        }
+        table.remove(clientId).whenComplete((ok, error) -> storeResult(clientId, "session removal", error));
+        appends.flushed(clientId).thenCompose(v -> inbox.delete(clientId))
+                .whenComplete((ok, error) -> storeResult(clientId, "offline queue deletion", error));
+    }
+
+    /**
+     * The new connection resumes the client's session: completes when whoever held it (a
+     * connection or park here, or another gateway) has saved what it owed the client, or after the
+     * handover timeout if that holder does not answer (it died). Completes with the session as its
+     * holder last knew it (its subscriptions may be newer than the table's), or null if no holder answered.
+     *
+     * @param replacedHere a connection of this client id on this gateway that the new one replaces
+     */
+    public CompletionStage<SessionRecord> takeOver(String clientId, SessionRecord record, ClientSession replacedHere,
+                                                   Duration timeout) {
+        ClientSession old = parked.remove(clientId);
+        if (old != null) {
+            cancelExpiry(clientId);
+            return handOver(old);
+        }
+        boolean heldElsewhere = !record.ownerId().equals(self.id()) || !record.ownerIncarnation().equals(self.incarnation());
+        if (replacedHere == null && !heldElsewhere) {
+            return appends.flushed(clientId).thenApply(v -> null);
+        }
+        CompletableFuture<SessionRecord> released = new CompletableFuture<>();
+        awaitingRelease.put(clientId, released);
+        return released.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((holder, error) -> {
+            awaitingRelease.remove(clientId, released);
+            if (error != null) {
+                LOG.infof("client '%s': gateway %s did not hand its session over within %s (gone?); resuming with"
+                        + " what its offline queue holds", clientId, record.ownerId(), timeout);
+                return null;
+            }
+            return holder;
+        }).thenCompose(holder -> appends.flushed(clientId).thenApply(v -> holder));
+    }
+
+    /** The holder of a session this gateway is taking over has saved it (a RELEASED command, or locally). */
+    public void released(String clientId, SessionRecord holder) {
+        CompletableFuture<SessionRecord> waiting = awaitingRelease.remove(clientId);
+        if (waiting != null) {
+            waiting.complete(holder);
+        }
+    }
+
+    /**
+     * Reads the session's offline queue into the resumed connection and lets it send. Reads it once
+     * more a handover timeout later: a router that had not yet seen the new owner's routes may
+     * have queued a message meanwhile.
+     */
+    public void resume(ClientSession session, Duration lateSweepAfter) {
+        String clientId = session.clientId();
+        inbox.takeAll(clientId).whenComplete((saved, error) -> {
+            if (error != null) {
+                storeResult(clientId, "offline queue read", error);
+                session.restore(List.of());
+            } else {
+                session.restore(saved);
+            }
+        });
+        vertx.setTimer(Math.max(1, lateSweepAfter.toMillis()), id -> {
+            if (session.isClosed()) {
+                return;
+            }
+            inbox.takeAll(clientId).whenComplete((late, error) -> {
+                if (error != null) {
+                    storeResult(clientId, "offline queue read", error);
+                    return;
+                }
+                for (PendingMessage p : late) {
+                    if (!p.released()) {
+                        session.offer(p.message(), p.qos(), p.retain());
+                    }
+                }
+            });
+        });
+    }
+
+    /** Records the session as connected here, with its subscriptions; after CONNECT and every (un)subscribe. */
+    public void saveConnected(ClientSession session) {
+        if (!session.persistent() || session.isClosed()) {
+            return;
+        }
+        table.put(session.clientId(), recordOf(session, true, 0).encode())
+                .whenComplete((ok, error) -> storeResult(session.clientId(), "session record", error));
+    }
+
+    // ---- a connection ends ----------------------------------------------------------------
+
+    /**
+     * The connection of a persistent session ended. Taken over: save what it owed and release it
+     * to its new holder (or drop it, if the new one started clean). Otherwise park it here.
+     *
+     * @param replacedHere a newer connection of the same client id took over on this gateway
+     *                     (else {@link ClientSession#takenOverBy()} names the gateway that did, if any)
+     * @return true if the session lives on (its subscriptions must stay)
+     */
+    public boolean connectionClosed(ClientSession session, boolean replacedHere) {
+        String clientId = session.clientId();
+        if (session.discardOnTakeover()) {
+            session.park(p -> { });
+            session.unpark();
+            return false;
+        }
+        if (replacedHere || session.isTakenOver()) {
+            handOver(session).thenAccept(before -> releasedTo(clientId, replacedHere ? null : session.takenOverBy(), before));
+            return true;
+        }
+        long now = System.currentTimeMillis();
+        List<PendingMessage> owed = session.park(collector(clientId, session.sessionExpirySeconds()));
+        append(clientId, owed, session.sessionExpirySeconds());
+        parked.put(clientId, session);
+        table.put(clientId, recordOf(session, false, now).encode()).whenComplete((ok, error) -> storeResult(clientId, "session record", error));
+        long timer = vertx.setTimer(Math.max(1, session.sessionExpirySeconds() * 1000), id -> expire(session));
+        Long previous = expiryTimers.put(clientId, timer);
+        if (previous != null) {
+            vertx.cancelTimer(previous);
+        }
+        return true;
+    }
+
+    /** Another gateway took over a session parked here: save, stop collecting, tell it. */
+    public void takenOverElsewhere(String clientId, boolean discard, String newHolder) {
+        ClientSession old = parked.remove(clientId);
+        if (old == null) {
+            return;
+        }
+        cancelExpiry(clientId);
+        if (discard) {
+            old.unpark();
+            subscriptions.unsubscribeAll(old);
+            return;
+        }
+        handOver(old).thenAccept(before -> releasedTo(clientId, newHolder, before));
+    }
+
+    private SessionRecord recordOf(ClientSession session, boolean connected, long disconnectedAt) {
+        return new SessionRecord(session.clientId(), self.id(), self.incarnation(), connected,
+                session.sessionExpirySeconds(), disconnectedAt, Map.copyOf(session.subscriptions()));
+    }
+
+    /**
+     * Saves what the session owes, stops collecting for it and drops its subscriptions here;
+     * completes with the session as it was, once the saves are done.
+     */
+    private CompletionStage<SessionRecord> handOver(ClientSession session) {
+        String clientId = session.clientId();
+        SessionRecord before = recordOf(session, false, System.currentTimeMillis());
+        List<PendingMessage> owed = session.park(collector(clientId, session.sessionExpirySeconds()));
+        append(clientId, owed, session.sessionExpirySeconds());
+        // Messages routed here before the routes go keep being collected until the last append is done.
+        subscriptions.unsubscribeAll(session);
+        return appends.flushed(clientId).thenApply(v -> {
+            session.unpark();
+            return before;
+        });
+    }
+
+    /** @param newHolder the taking gateway's {@code id/incarnation}; null for this gateway */
+    private void releasedTo(String clientId, String newHolder, SessionRecord holder) {
+        if (newHolder == null || newHolder.equals(self.toString())) {
+            released(clientId, holder);
+            return;
+        }
+        bus.broadcast(new ClusterCommand(ClusterCommand.Type.RELEASED, clientId, self.toString(), newHolder, 0,
+                        holder.encode()).encode())
+                .whenComplete((ok, error) -> {
+                    if (error != null) {
+                        LOG.warnf("client '%s': could not tell gateway %s its session is saved (it resumes after its"
+                                + " handover timeout): %s", clientId, newHolder, error.getMessage());
+                    }
+                });
+    }
+
+    private void expire(ClientSession session) {
+        String clientId = session.clientId();
+        if (!parked.remove(clientId, session)) {
+            return;
+        }
+        expiryTimers.remove(clientId);
+        session.unpark();
+        subscriptions.unsubscribeAll(session);
+        LOG.debugf("session of '%s' expired after %d s", clientId, session.sessionExpirySeconds());
+        table.remove(clientId).whenComplete((ok, error) -> storeResult(clientId, "session removal", error));
+        appends.flushed(clientId).thenCompose(v -> inbox.delete(clientId))
+                .whenComplete((ok, error) -> storeResult(clientId, "offline queue deletion", error));
+    }
+
+    private void cancelExpiry(String clientId) {
+        Long timer = expiryTimers.remove(clientId);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    private Consumer<PendingMessage> collector(String clientId, long expirySeconds) {
+        return entry -> append(clientId, List.of(entry), expirySeconds);
+    }
+
+    private void append(String clientId, List<PendingMessage> entries, long expirySeconds) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        appends.append(clientId, entries, maxQueued, Math.max(1, expirySeconds) * 1000L)
+                .whenComplete((dropped, error) -> {
+                    if (error != null) {
+                        metrics.dropped(DropReason.STORE_UNAVAILABLE, entries.size());
+                        storeResult(clientId, "offline queue append", error);
+                    } else if (dropped > 0) {
+                        metrics.dropped(DropReason.QUEUE_FULL, dropped);
+                    }
+                });
+    }
+
+    private void storeResult(String clientId, String what, Throwable error) {
+        if (error != null && storeFailures.getAndIncrement() % 1000 == 0) {
+            LOG.warnf("client '%s': %s failed (the session may lose messages or subscriptions): %s (%d such failures"
+                    + " so far)", clientId, what, error.getMessage(), storeFailures.get());
+        }
+    }
+
+    /** Session store writes that failed since start. */
+    public long storeFailures() {
+        return storeFailures.get();
+    }
+}
