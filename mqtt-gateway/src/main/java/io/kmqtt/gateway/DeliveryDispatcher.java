@@ -25,6 +25,8 @@ import java.util.Map;
 @ApplicationScoped
 public class DeliveryDispatcher implements DeliveryListener {
 
+    private static final int[] NO_IDS = new int[0];
+
     private final LocalSubscriptions subscriptions;
     private final GatewayMetrics metrics;
     private final SharedStrategy sharedStrategy;
@@ -46,28 +48,45 @@ public class DeliveryDispatcher implements DeliveryListener {
             return;
         }
         int options = member.getValue();
+        Integer id = member.getKey().subscriptionIds().get(new SharedSubscription(group, filter).fullFilter());
         member.getKey().offer(message, Math.min(message.qos(), SubscriptionOptions.qos(options)),
-                message.retain() && SubscriptionOptions.retainAsPublished(options));
+                message.retain() && SubscriptionOptions.retainAsPublished(options), id == null ? NO_IDS : new int[] {id});
         metrics.messagesOut(1);
     }
 
     @Override
     public void onDeliveries(List<Envelope> messages) {
-        Map<ClientSession, Integer> targets = new HashMap<>();
+        Map<ClientSession, Target> targets = new HashMap<>();
         for (Envelope message : messages) {
-            subscriptions.match(message.topic(), (session, options) -> {
+            subscriptions.match(message.topic(), (session, subscription) -> {
+                int options = SubscriptionOptions.optionsOf(subscription);
                 // No Local: not back to the client that published it (MQTT 5.0 section 3.8.3.1).
                 if (!SubscriptionOptions.noLocal(options) || !session.clientId().equals(message.publisherId())) {
-                    targets.merge(session, options, SubscriptionOptions::merge);
+                    targets.computeIfAbsent(session, s -> new Target()).add(options, SubscriptionOptions.identifierOf(subscription));
                 }
             });
             if (targets.isEmpty()) {
                 metrics.dropped(GatewayMetrics.DropReason.NO_SUBSCRIBERS, 1);
             }
-            targets.forEach((session, options) -> session.offer(message, Math.min(message.qos(), SubscriptionOptions.qos(options)),
-                    message.retain() && SubscriptionOptions.retainAsPublished(options)));
+            targets.forEach((session, t) -> session.offer(message, Math.min(message.qos(), SubscriptionOptions.qos(t.options)),
+                    message.retain() && SubscriptionOptions.retainAsPublished(t.options), t.ids));
             metrics.messagesOut(targets.size());
             targets.clear();
+        }
+    }
+
+    /** What one session's matching subscriptions add up to for one message. */
+    private static final class Target {
+        int options = -1;
+        int[] ids = NO_IDS;
+
+        void add(int subscriptionOptions, int id) {
+            options = options < 0 ? subscriptionOptions : SubscriptionOptions.merge(options, subscriptionOptions);
+            if (id != 0) {
+                // Every matching subscription's identifier goes with the message (MQTT-3.3.4-3).
+                ids = java.util.Arrays.copyOf(ids, ids.length + 1);
+                ids[ids.length - 1] = id;
+            }
         }
     }
 }

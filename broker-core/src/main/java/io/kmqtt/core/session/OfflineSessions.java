@@ -36,6 +36,7 @@ import java.util.logging.Logger;
 public final class OfflineSessions implements TableListener {
 
     private static final Logger LOG = Logger.getLogger(OfflineSessions.class.getName());
+    private static final int[] NO_IDS = new int[0];
 
     private final ReplicatedTable table;
     private final SessionInbox inbox;
@@ -44,7 +45,8 @@ public final class OfflineSessions implements TableListener {
     private final int maxQueued;
     private final LongSupplier clock;
     private final Map<String, SessionRecord> sessions = new ConcurrentHashMap<>();
-    private final SubscriptionIndex<String, Integer> index = new SubscriptionIndex<>();
+    /** Values: {@link SubscriptionOptions#withIdentifier} (options and Subscription Identifier). */
+    private final SubscriptionIndex<String, Long> index = new SubscriptionIndex<>();
     /** When this router first found the owner of a still-connected session dead: its expiry counts from then. */
     private final Map<String, Long> orphanedAt = new ConcurrentHashMap<>();
     private final LongAdder queued = new LongAdder();
@@ -79,7 +81,7 @@ public final class OfflineSessions implements TableListener {
         }
         record.subscriptions().forEach((filter, options) -> {
             if (!SharedSubscription.isShared(filter)) {
-                index.add(filter, key, options);
+                index.add(filter, key, SubscriptionOptions.withIdentifier(options, record.subscriptionId(filter)));
             }
         });
         orphanedAt.remove(key);
@@ -112,9 +114,15 @@ public final class OfflineSessions implements TableListener {
         }
         List<CompletableFuture<?>> writes = new ArrayList<>(0);
         Map<String, Integer> matched = new HashMap<>(4);
-        index.match(message.topic(), (clientId, options) -> {
+        Map<String, int[]> ids = new HashMap<>(0);
+        index.match(message.topic(), (clientId, subscription) -> {
+            int options = SubscriptionOptions.optionsOf(subscription);
             if (!SubscriptionOptions.noLocal(options) || !clientId.equals(message.publisherId())) {
                 matched.merge(clientId, options, SubscriptionOptions::merge);
+                int id = SubscriptionOptions.identifierOf(subscription);
+                if (id != 0) {
+                    ids.merge(clientId, new int[] {id}, OfflineSessions::concat);
+                }
             }
         });
         matched.forEach((clientId, options) -> {
@@ -125,7 +133,8 @@ public final class OfflineSessions implements TableListener {
             }
             boolean retain = message.retain() && SubscriptionOptions.retainAsPublished(options);
             queued.increment();
-            writes.add(appends.append(clientId, List.of(PendingMessage.queued(message, qos, retain)), maxQueued,
+            writes.add(appends.append(clientId, List.of(PendingMessage.queued(message, qos, retain,
+                            ids.getOrDefault(clientId, NO_IDS))), maxQueued,
                             Math.max(1, session.expirySeconds() * 1000L))
                     .whenComplete((drops, error) -> {
                         if (error != null) {
@@ -143,6 +152,12 @@ public final class OfflineSessions implements TableListener {
         // A store failure is counted and logged above; it must not hold up the shard.
         return writes.isEmpty() ? null
                 : CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).handle((ok, error) -> null);
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 
     private boolean hasLiveOwner(SessionRecord session) {

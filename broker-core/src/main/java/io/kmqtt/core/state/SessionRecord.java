@@ -18,9 +18,17 @@ import java.util.Objects;
  * @param expirySeconds        Session Expiry Interval: how long it outlives its connection
  * @param disconnectedAtMillis when the connection ended, wall clock; 0 while connected
  * @param subscriptions        filter to subscription options ({@link io.kmqtt.core.topic.SubscriptionOptions})
+ * @param subscriptionIds      filter to MQTT 5 Subscription Identifier, for the subscriptions that have one
  */
 public record SessionRecord(String clientId, String ownerId, String ownerIncarnation, boolean connected,
-                            long expirySeconds, long disconnectedAtMillis, Map<String, Integer> subscriptions) {
+                            long expirySeconds, long disconnectedAtMillis, Map<String, Integer> subscriptions,
+                            Map<String, Integer> subscriptionIds) {
+
+    /** A session whose subscriptions have no Subscription Identifiers. */
+    public SessionRecord(String clientId, String ownerId, String ownerIncarnation, boolean connected,
+                         long expirySeconds, long disconnectedAtMillis, Map<String, Integer> subscriptions) {
+        this(clientId, ownerId, ownerIncarnation, connected, expirySeconds, disconnectedAtMillis, subscriptions, Map.of());
+    }
 
     private static final int VERSION = 1;
 
@@ -29,6 +37,12 @@ public record SessionRecord(String clientId, String ownerId, String ownerIncarna
         ownerId = ownerId == null ? "" : ownerId;
         ownerIncarnation = ownerIncarnation == null ? "" : ownerIncarnation;
         subscriptions = Map.copyOf(subscriptions);
+        subscriptionIds = Map.copyOf(subscriptionIds);
+    }
+
+    /** The Subscription Identifier of the subscription to this filter; 0 for none. */
+    public int subscriptionId(String filter) {
+        return subscriptionIds.getOrDefault(filter, 0);
     }
 
     /** The session has ended: disconnected longer ago than its expiry interval. */
@@ -45,7 +59,7 @@ public record SessionRecord(String clientId, String ownerId, String ownerIncarna
         RecordCodec.Writer w = new RecordCodec.Writer(VERSION).writeString(clientId).writeString(ownerId)
                 .writeString(ownerIncarnation).writeBoolean(connected).writeLong(expirySeconds)
                 .writeLong(disconnectedAtMillis).writeInt(subscriptions.size());
-        subscriptions.forEach((filter, options) -> w.writeString(filter).writeByte(options));
+        subscriptions.forEach((filter, options) -> w.writeString(filter).writeByte(options).writeInt(subscriptionId(filter)));
         return w.toBytes();
     }
 
@@ -62,9 +76,15 @@ public record SessionRecord(String clientId, String ownerId, String ownerIncarna
             throw new IllegalArgumentException("session record claims " + count + " subscriptions");
         }
         Map<String, Integer> subs = new LinkedHashMap<>();
+        Map<String, Integer> ids = new LinkedHashMap<>();
         for (int i = 0; i < count; i++) {
-            subs.put(r.readString(), r.readByte());
+            String filter = r.readString();
+            subs.put(filter, r.readByte());
+            int id = r.readInt();
+            if (id != 0) {
+                ids.put(filter, id);
+            }
         }
-        return new SessionRecord(clientId, ownerId, incarnation, connected, expiry, disconnectedAt, subs);
+        return new SessionRecord(clientId, ownerId, incarnation, connected, expiry, disconnectedAt, subs, ids);
     }
 }

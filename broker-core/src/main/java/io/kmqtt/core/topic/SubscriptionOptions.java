@@ -44,4 +44,22 @@ public final class SubscriptionOptions {
     public static int merge(int a, int b) {
         return Math.max(a & 3, b & 3) | ((a | b) & 8);
     }
+
+    /**
+     * A subscription as an index stores it: its options in the low 32 bits and its MQTT 5
+     * Subscription Identifier (1 to 268,435,455; 0 for none) in the high 32 bits.
+     */
+    public static long withIdentifier(int options, int identifier) {
+        return ((long) identifier << 32) | (options & 0xFFFFFFFFL);
+    }
+
+    /** The options of a subscription made by {@link #withIdentifier}. */
+    public static int optionsOf(long subscription) {
+        return (int) subscription;
+    }
+
+    /** The Subscription Identifier of a subscription made by {@link #withIdentifier}; 0 for none. */
+    public static int identifierOf(long subscription) {
+        return (int) (subscription >>> 32);
+    }
 }

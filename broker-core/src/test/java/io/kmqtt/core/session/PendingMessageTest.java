@@ -74,7 +74,7 @@ class PendingMessageTest {
     void roundTripsAReleasedEntry(int packetId) {
         PendingMessage entry = PendingMessage.awaitingPubComp(packetId);
         byte[] bytes = entry.encode();
-        assertThat(bytes).hasSize(4); // no envelope
+        assertThat(bytes).hasSize(5); // no identifiers, no envelope
         PendingMessage back = PendingMessage.decode(bytes);
         assertThat(back.released()).isTrue();
         assertThat(back.packetId()).isEqualTo(packetId);
@@ -86,12 +86,16 @@ class PendingMessageTest {
     @Test
     void encodesTheDocumentedLayout() {
         byte[] released = PendingMessage.awaitingPubComp(0x1234).encode();
-        assertThat(released).containsExactly(1, 1 | (2 << 2), 0x12, 0x34);
+        assertThat(released).containsExactly(1, 1 | (2 << 2), 0x12, 0x34, 0);
 
         Envelope message = Envelope.of("t", "x".getBytes(StandardCharsets.UTF_8), 1, false, "c");
         byte[] queued = PendingMessage.inFlight(0xABCD, message, 1, true).encode();
-        assertThat(Arrays.copyOf(queued, 4)).containsExactly(1, 2 | (1 << 2), 0xAB, 0xCD);
-        assertThat(Arrays.copyOfRange(queued, 4, queued.length)).isEqualTo(EnvelopeCodec.encode(message));
+        assertThat(Arrays.copyOf(queued, 5)).containsExactly(1, 2 | (1 << 2), 0xAB, 0xCD, 0);
+        assertThat(Arrays.copyOfRange(queued, 5, queued.length)).isEqualTo(EnvelopeCodec.encode(message));
+
+        byte[] withIds = PendingMessage.queued(message, 1, false, new int[] {7, 268_435_455}).encode();
+        assertThat(Arrays.copyOf(withIds, 13)).containsExactly(1, 1 << 2, 0, 0, 2, 0, 0, 0, 7, 0x0F, 0xFF, 0xFF, 0xFF);
+        assertThat(PendingMessage.decode(withIds).subscriptionIds()).containsExactly(7, 268_435_455);
     }
 
     @Test
@@ -115,7 +119,7 @@ class PendingMessageTest {
     @Test
     void rejectsEveryTruncationOfTheEnvelope() {
         byte[] full = PendingMessage.inFlight(9, envelope(1), 1, false).encode();
-        for (int length = 4; length < full.length; length++) {
+        for (int length = 5; length < full.length; length++) {
             byte[] prefix = Arrays.copyOf(full, length);
             assertThatThrownBy(() -> PendingMessage.decode(prefix)).as("prefix of %d bytes", length)
                     .isInstanceOf(IllegalArgumentException.class);
@@ -124,7 +128,7 @@ class PendingMessageTest {
 
     @Test
     void rejectsAReleasedEntryWithoutPacketId() {
-        assertThatThrownBy(() -> PendingMessage.decode(new byte[] {1, 1 | (2 << 2), 0, 0}))
+        assertThatThrownBy(() -> PendingMessage.decode(new byte[] {1, 1 | (2 << 2), 0, 0, 0}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs its packet id");
     }
 

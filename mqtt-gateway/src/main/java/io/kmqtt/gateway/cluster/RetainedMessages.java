@@ -45,11 +45,12 @@ public class RetainedMessages implements TableListener {
      * Queues to the session, RETAIN flag set, every unexpired retained message the filter matches,
      * at min(message QoS, granted QoS). Wildcards do not match {@code $} topics at the first level.
      */
-    public void sendMatching(ClientSession session, String filter, int grantedQos) {
+    public void sendMatching(ClientSession session, String filter, int grantedQos, int subscriptionId) {
         long now = System.currentTimeMillis();
+        int[] ids = subscriptionId == 0 ? new int[0] : new int[] {subscriptionId};
         index.match(filter, message -> {
             if (!message.isExpired(now)) {
-                session.offer(message, Math.min(message.qos(), grantedQos), true);
+                session.offer(message, Math.min(message.qos(), grantedQos), true, ids);
             }
         });
     }

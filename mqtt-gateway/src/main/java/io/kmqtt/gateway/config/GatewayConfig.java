@@ -152,6 +152,13 @@ public interface GatewayConfig {
     int maxQueuedMessages();
 
     /**
+     * MQTT 5 Server Keep Alive: an MQTT 5 client asking for a longer keep alive (or none) is told
+     * to use this many seconds instead (CONNACK Server Keep Alive, MQTT-3.2.2-21). Unset: clients
+     * keep their own. Every connection is closed after 1.5 times its keep alive without a packet.
+     */
+    java.util.OptionalInt maxKeepAlive();
+
+    /**
      * The longest a persistent session outlives its connection. MQTT 3.1.1 sessions with clean
      * session 0 (which never expire by the specification) get this; an MQTT 5 Session Expiry
      * Interval above it is lowered to it, and CONNACK says so. EMQX's default, 2 hours.

@@ -302,6 +302,12 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
                 connack.add(new MqttProperties.IntegerProperty(
                         MqttProperties.MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), config.topicAliasMaximum()));
             }
+            int keepAlive = endpoint.keepAliveTimeSeconds();
+            if (config.maxKeepAlive().isPresent()
+                    && (keepAlive == 0 || keepAlive > config.maxKeepAlive().getAsInt())) {
+                connack.add(new MqttProperties.IntegerProperty(
+                        MqttProperties.MqttPropertyType.SERVER_KEEP_ALIVE.value(), config.maxKeepAlive().getAsInt()));
+            }
             if (expiry != requestedExpiry) {
                 // The server's value replaces the client's (MQTT 5.0 section 3.2.2.3.2).
                 connack.add(new MqttProperties.IntegerProperty(
@@ -331,7 +337,7 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
      * queue is read and sending starts.
      */
     private void resume(ClientSession session, SessionRecord record, ClientSession replacedHere) {
-        subscribeAll(session, record.subscriptions())
+        subscribeAll(session, record)
                 .thenRun(() -> {
                     presence.update(session);
                     persistentSessions.saveConnected(session); // the routers stop collecting for it
@@ -349,7 +355,8 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
 
     /** The holder's subscriptions win over the table's, which may not yet show its last (un)subscribes. */
     private CompletionStage<Void> reconcile(ClientSession session, SessionRecord holder) {
-        if (holder.subscriptions().equals(session.subscriptions())) {
+        if (holder.subscriptions().equals(session.subscriptions())
+                && holder.subscriptionIds().equals(session.subscriptionIds())) {
             return CompletableFuture.completedFuture(null);
         }
         for (String filter : List.copyOf(session.subscriptions().keySet())) {
@@ -357,17 +364,19 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
                 subscriptions.unsubscribe(session, filter);
             }
         }
-        return subscribeAll(session, holder.subscriptions()).thenRun(() -> {
+        return subscribeAll(session, holder).thenRun(() -> {
             presence.update(session);
             persistentSessions.saveConnected(session);
         });
     }
 
-    private CompletableFuture<Void> subscribeAll(ClientSession session, Map<String, Integer> filters) {
+    private CompletableFuture<Void> subscribeAll(ClientSession session, SessionRecord record) {
         List<CompletableFuture<Void>> routes = new ArrayList<>();
-        filters.forEach((filter, options) -> {
-            if (!Integer.valueOf(options).equals(session.subscriptions().get(filter))) {
-                routes.add(subscriptions.subscribe(session, filter, options).toCompletableFuture());
+        record.subscriptions().forEach((filter, options) -> {
+            int id = record.subscriptionId(filter);
+            if (!Integer.valueOf(options).equals(session.subscriptions().get(filter))
+                    || id != session.subscriptionIds().getOrDefault(filter, 0)) {
+                routes.add(subscriptions.subscribe(session, filter, options, id).toCompletableFuture());
             }
         });
         // A route that could not be announced is logged by the bus; the session goes on with the rest.

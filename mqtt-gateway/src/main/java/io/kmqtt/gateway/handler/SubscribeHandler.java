@@ -49,8 +49,28 @@ public final class SubscribeHandler {
         this.presence = presence;
     }
 
+    /** The SUBSCRIBE's MQTT 5 Subscription Identifier: 0 if absent, -1 if invalid. */
+    private int subscriptionIdentifier(MqttSubscribeMessage message) {
+        if (!session.isMqtt5() || message.properties() == null) {
+            return 0;
+        }
+        MqttProperties.MqttProperty<?> id = message.properties()
+                .getProperty(MqttProperties.MqttPropertyType.SUBSCRIPTION_IDENTIFIER.value());
+        if (id == null || !(id.value() instanceof Integer value)) {
+            return 0;
+        }
+        return value > 0 ? value : -1;
+    }
+
     public void handle(MqttSubscribeMessage message) {
         List<MqttTopicSubscription> requested = message.topicSubscriptions();
+        int subscriptionId = subscriptionIdentifier(message);
+        if (subscriptionId < 0) {
+            // MQTT 5.0 section 3.8.2.1.2: a Subscription Identifier of 0 is a protocol error.
+            Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.PROTOCOL_ERROR,
+                    "Subscription Identifier 0 in SUBSCRIBE");
+            return;
+        }
         MqttSubAckReasonCode[] codes = new MqttSubAckReasonCode[requested.size()];
         CompletableFuture<?>[] routes = new CompletableFuture<?>[requested.size()];
         boolean[] sendRetained = new boolean[requested.size()];
@@ -88,7 +108,7 @@ public final class SubscribeHandler {
                 sendRetained[i] = !shared && (handling == SubscriptionOptions.SEND_RETAINED
                         || (handling == SubscriptionOptions.SEND_RETAINED_IF_NEW && !session.subscriptions().containsKey(filter)));
                 codes[i] = MqttSubAckReasonCode.qosGranted(io.netty.handler.codec.mqtt.MqttQoS.valueOf(qos));
-                routes[i] = subscriptions.subscribe(session, filter, options).toCompletableFuture();
+                routes[i] = subscriptions.subscribe(session, filter, options, subscriptionId).toCompletableFuture();
             }
             if (routes[i] == null) {
                 routes[i] = CompletableFuture.completedFuture(null);
@@ -116,7 +136,7 @@ public final class SubscribeHandler {
                 // Retained messages follow the SUBACK (MQTT-3.3.1-6, Retain Handling: MQTT 5.0 section 3.8.3.1).
                 for (int i = 0; i < sendRetained.length; i++) {
                     if (sendRetained[i]) {
-                        retained.sendMatching(session, requested.get(i).topicName(), codes[i].value());
+                        retained.sendMatching(session, requested.get(i).topicName(), codes[i].value(), subscriptionId);
                     }
                 }
             }

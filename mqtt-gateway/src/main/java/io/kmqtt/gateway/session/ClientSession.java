@@ -56,10 +56,14 @@ public final class ClientSession {
     private final OrderedAcks acks;
 
     private final Map<String, Integer> subscriptions = new ConcurrentHashMap<>();
+    /** MQTT 5 Subscription Identifiers, by filter, of the subscriptions that have one. */
+    private final Map<String, Integer> subscriptionIds = new ConcurrentHashMap<>();
     /** Inbound QoS 2 packet ids between PUBREC and PUBREL: a duplicate PUBLISH with one of these is not forwarded again. */
     private final Set<Integer> inboundQos2 = new HashSet<>();
 
     private final ArrayDeque<Outbound> queue = new ArrayDeque<>();
+    /** PUBLISHes and PUBRELs of a resumed session to send again before anything else; sent by the drainer. */
+    private final ArrayDeque<Send> resends = new ArrayDeque<>();
     /** In sending order, so that a session saved for later resends them in the order it first sent them. */
     private final Map<Integer, InFlight> inflight = new LinkedHashMap<>();
     /** While held, messages queue but are not sent: the session's saved messages must go first. */
@@ -77,6 +81,12 @@ public final class ClientSession {
     private final long connectedAtMillis = System.currentTimeMillis();
     /** MQTT 5 topic aliases the client set in its PUBLISHes, by alias (index 0 unused); event loop only. */
     private String[] topicAliases;
+    /**
+     * MQTT 5 topic aliases this gateway set in PUBLISHes to the client, by topic, at most the
+     * client's Topic Alias Maximum; null when it allows none. Used by the one drainer at a time.
+     */
+    private final Map<String, Integer> outboundAliases;
+    private final int outboundAliasMaximum;
     /** MQTT 5: the largest packet the client accepts; larger messages are dropped, not sent (MQTT-3.1.2-24). */
     private final long maxPacketSize;
 
@@ -92,6 +102,9 @@ public final class ClientSession {
         this.acks = new OrderedAcks(endpoint);
         this.maxPacketSize = endpoint.protocolVersion() == 5
                 ? MqttProperties5.maximumPacketSize(endpoint.connectProperties()) : Long.MAX_VALUE;
+        this.outboundAliasMaximum = endpoint.protocolVersion() == 5
+                ? MqttProperties5.topicAliasMaximum(endpoint.connectProperties()) : 0;
+        this.outboundAliases = outboundAliasMaximum > 0 ? new HashMap<>() : null;
     }
 
     public String clientId() {
@@ -145,6 +158,10 @@ public final class ClientSession {
         return subscriptions;
     }
 
+    public Map<String, Integer> subscriptionIds() {
+        return subscriptionIds;
+    }
+
     // ---- outbound ---------------------------------------------------------------------------
 
     /** Queues a message for this client, RETAIN flag clear, and sends what the window allows. Any thread. */
@@ -154,11 +171,19 @@ public final class ClientSession {
 
     /** Queues a message for this client with this RETAIN flag and sends what the window allows. Any thread. */
     public void offer(Envelope message, int qos, boolean retain) {
+        offer(message, qos, retain, Outbound.NO_IDS);
+    }
+
+    /**
+     * Queues a message for this client, with the MQTT 5 Subscription Identifiers of the
+     * subscriptions it matched (MQTT-3.3.4-3; empty for none), and sends what the window allows. Any thread.
+     */
+    public void offer(Envelope message, int qos, boolean retain, int[] subscriptionIds) {
         int dropped = 0;
         synchronized (this) {
             if (parkedSink != null) {
                 if (qos > 0) { // QoS 0 is not kept for a disconnected client
-                    parkedSink.accept(PendingMessage.queued(message, qos, retain));
+                    parkedSink.accept(PendingMessage.queued(message, qos, retain, subscriptionIds));
                 }
                 return;
             }
@@ -169,7 +194,7 @@ public final class ClientSession {
                 queue.pollFirst();
                 dropped = 1;
             }
-            queue.addLast(new Outbound(message, qos, retain));
+            queue.addLast(new Outbound(message, qos, retain, subscriptionIds));
         }
         if (dropped > 0) {
             metrics.dropped(DropReason.QUEUE_FULL, dropped);
@@ -221,6 +246,10 @@ public final class ClientSession {
     private List<Send> takeSendable() {
         List<Send> sends = new ArrayList<>();
         synchronized (this) {
+            if (!closed && !held) {
+                sends.addAll(resends);
+                resends.clear();
+            }
             while (!queue.isEmpty() && !closed && !held) {
                 Outbound next = queue.peekFirst();
                 if (next.qos() > 0 && inflight.size() >= inflightWindow) {
@@ -271,18 +300,46 @@ public final class ClientSession {
             }
             return;
         }
-        MqttProperties props = isMqtt5()
-                ? MqttProperties5.toPublish(m.properties(), m.expiryAtMillis(), now)
-                : MqttProperties.NO_PROPERTIES;
+        MqttProperties props = MqttProperties.NO_PROPERTIES;
+        String topic = m.topic();
+        if (isMqtt5()) {
+            props = MqttProperties5.toPublish(m.properties(), m.expiryAtMillis(), now);
+            for (int id : out.subscriptionIds()) {
+                props.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.SUBSCRIPTION_IDENTIFIER.value(), id));
+            }
+            topic = applyTopicAlias(topic, props);
+        }
         try {
             // RETAIN is 0 on messages forwarded to an established subscription (MQTT-3.3.1-9) unless
             // it asked for Retain As Published; 1 on retained messages sent at subscribe (MQTT-3.3.1-8).
-            endpoint.publish(m.topic(), Buffer.buffer(m.payload()), MqttQoS.valueOf(out.qos()), send.dup(), out.retain(),
+            endpoint.publish(topic, Buffer.buffer(m.payload()), MqttQoS.valueOf(out.qos()), send.dup(), out.retain(),
                     packetId, props);
             metrics.delivered(m.payload().length, m.createdAtMillis(), now);
         } catch (IllegalStateException e) {
             closed = true; // the connection went away under us; closeHandler cleans up
         }
+    }
+
+    /**
+     * MQTT 5 topic aliases towards the client (MQTT 5.0 section 3.3.2.3.4): the first PUBLISH to a
+     * topic sets an alias while the client's Topic Alias Maximum allows; later ones send only the
+     * alias and an empty topic. Returns the topic name to put in the PUBLISH.
+     */
+    private String applyTopicAlias(String topic, MqttProperties props) {
+        if (outboundAliases == null) {
+            return topic;
+        }
+        Integer alias = outboundAliases.get(topic);
+        if (alias != null) {
+            props.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.TOPIC_ALIAS.value(), alias));
+            return "";
+        }
+        if (outboundAliases.size() < outboundAliasMaximum) {
+            alias = outboundAliases.size() + 1;
+            outboundAliases.put(topic, alias);
+            props.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.TOPIC_ALIAS.value(), alias));
+        }
+        return topic;
     }
 
     // ---- persistence -----------------------------------------------------------------------
@@ -337,10 +394,11 @@ public final class ClientSession {
         List<PendingMessage> owed = new ArrayList<>(inflight.size() + queue.size());
         inflight.forEach((packetId, f) -> owed.add(f.stage() == Stage.AWAITING_PUBCOMP
                 ? PendingMessage.awaitingPubComp(packetId)
-                : PendingMessage.inFlight(packetId, f.outbound().message(), f.outbound().qos(), f.outbound().retain())));
+                : PendingMessage.inFlight(packetId, f.outbound().message(), f.outbound().qos(), f.outbound().retain(),
+                        f.outbound().subscriptionIds())));
         for (Outbound o : queue) {
             if (o.qos() > 0) {
-                owed.add(PendingMessage.queued(o.message(), o.qos(), o.retain()));
+                owed.add(PendingMessage.queued(o.message(), o.qos(), o.retain(), o.subscriptionIds()));
             }
         }
         inflight.clear();
@@ -361,7 +419,6 @@ public final class ClientSession {
      * starts sending. Saved messages also received live during the move are sent once.
      */
     public void restore(List<PendingMessage> saved) {
-        List<Send> resends = new ArrayList<>();
         synchronized (this) {
             List<Outbound> ahead = new ArrayList<>(saved.size());
             for (PendingMessage p : saved) {
@@ -369,11 +426,11 @@ public final class ClientSession {
                     inflight.put(p.packetId(), new InFlight(null, Stage.AWAITING_PUBCOMP));
                     resends.add(new Send(null, p.packetId(), false));
                 } else if (p.packetId() != 0 && !inflight.containsKey(p.packetId())) {
-                    Outbound o = new Outbound(p.message(), p.qos(), p.retain());
+                    Outbound o = new Outbound(p.message(), p.qos(), p.retain(), p.subscriptionIds());
                     inflight.put(p.packetId(), new InFlight(o, Stage.AWAITING_PUBACK_OR_PUBREC));
                     resends.add(new Send(o, p.packetId(), true));
                 } else {
-                    ahead.add(new Outbound(p.message(), p.qos(), p.retain()));
+                    ahead.add(new Outbound(p.message(), p.qos(), p.retain(), p.subscriptionIds()));
                 }
             }
             // During a move both the old and the new gateway may have received a message: keep the saved copy.
@@ -386,11 +443,6 @@ public final class ClientSession {
                 metrics.dropped(DropReason.QUEUE_FULL, 1);
             }
             held = false;
-        }
-        for (Send send : resends) {
-            if (!closed) {
-                write(send);
-            }
         }
         drain();
     }
@@ -426,6 +478,7 @@ public final class ClientSession {
         synchronized (this) {
             queue.clear();
             inflight.clear();
+            resends.clear();
             held = false;
         }
     }

@@ -7,6 +7,7 @@ import io.kmqtt.core.index.SubscriptionIndex;
 import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.routing.SharedStrategy;
 import io.kmqtt.core.topic.SharedSubscription;
+import io.kmqtt.core.topic.SubscriptionOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -33,7 +34,8 @@ public class LocalSubscriptions {
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     private static final int STRIPES = 64;
 
-    private final SubscriptionIndex<ClientSession, Integer> index = new SubscriptionIndex<>();
+    /** Values: {@link SubscriptionOptions#withIdentifier} (options and Subscription Identifier). */
+    private final SubscriptionIndex<ClientSession, Long> index = new SubscriptionIndex<>();
     /** Members here of each shared subscription, by its full filter ($share/g/f or $queue/f). */
     private final Map<String, CopyOnWriteArrayList<ClientSession>> sharedMembers = new ConcurrentHashMap<>();
     private final Object[] stripes = new Object[STRIPES];
@@ -56,7 +58,20 @@ public class LocalSubscriptions {
      * @param options the subscription options ({@link io.kmqtt.core.topic.SubscriptionOptions}); a plain QoS is valid
      */
     public CompletionStage<Void> subscribe(ClientSession session, String filter, int options) {
+        return subscribe(session, filter, options, 0);
+    }
+
+    /**
+     * Subscribes with an MQTT 5 Subscription Identifier (0 for none), which messages matching this
+     * subscription carry to the client.
+     */
+    public CompletionStage<Void> subscribe(ClientSession session, String filter, int options, int subscriptionId) {
         session.subscriptions().put(filter, options);
+        if (subscriptionId != 0) {
+            session.subscriptionIds().put(filter, subscriptionId);
+        } else {
+            session.subscriptionIds().remove(filter);
+        }
         if (SharedSubscription.isShared(filter)) {
             synchronized (stripe(filter)) {
                 CopyOnWriteArrayList<ClientSession> members = sharedMembers.computeIfAbsent(filter, f -> new CopyOnWriteArrayList<>());
@@ -66,7 +81,7 @@ public class LocalSubscriptions {
             }
         }
         synchronized (stripe(filter)) {
-            boolean first = index.add(filter, session, options);
+            boolean first = index.add(filter, session, SubscriptionOptions.withIdentifier(options, subscriptionId));
             return first ? bus.announceRoute(RouteChange.add(self, filter)) : DONE;
         }
     }
@@ -76,6 +91,7 @@ public class LocalSubscriptions {
         if (session.subscriptions().remove(filter) == null) {
             return null;
         }
+        session.subscriptionIds().remove(filter);
         if (SharedSubscription.isShared(filter)) {
             synchronized (stripe(filter)) {
                 List<ClientSession> members = sharedMembers.get(filter);
@@ -99,8 +115,11 @@ public class LocalSubscriptions {
         }
     }
 
-    /** Calls sink for every (session, subscription options) whose filter matches the topic. */
-    public void match(String topic, BiConsumer<ClientSession, Integer> sink) {
+    /**
+     * Calls sink for every (session, subscription) whose filter matches the topic; the subscription
+     * is its options and identifier ({@link SubscriptionOptions#withIdentifier}).
+     */
+    public void match(String topic, BiConsumer<ClientSession, Long> sink) {
         index.match(topic, sink);
     }
 

@@ -84,6 +84,12 @@ public final class MqttProperties5 {
         return v == null || v <= 0 ? 65_535 : v;
     }
 
+    /** The client's Topic Alias Maximum from CONNECT (MQTT 5.0 section 3.1.2.11.5): 0 (none) when absent. */
+    public static int topicAliasMaximum(MqttProperties connect) {
+        Integer v = intValue(connect, MqttPropertyType.TOPIC_ALIAS_MAXIMUM);
+        return v == null || v < 0 ? 0 : v;
+    }
+
     /** The client's Maximum Packet Size from CONNECT (MQTT 5.0 section 3.1.2.11.4): no limit when absent. */
     public static long maximumPacketSize(MqttProperties connect) {
         Integer v = intValue(connect, MqttPropertyType.MAXIMUM_PACKET_SIZE);

@@ -7,5 +7,11 @@ import io.kmqtt.core.message.Envelope;
  * is sent with: set for retained messages sent at subscribe, and for live ones only where the
  * subscription asked for Retain As Published.
  */
-record Outbound(Envelope message, int qos, boolean retain) {
+record Outbound(Envelope message, int qos, boolean retain, int[] subscriptionIds) {
+
+    static final int[] NO_IDS = new int[0];
+
+    Outbound(Envelope message, int qos, boolean retain) {
+        this(message, qos, retain, NO_IDS);
+    }
 }

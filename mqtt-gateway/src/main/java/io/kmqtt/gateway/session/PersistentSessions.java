@@ -197,7 +197,7 @@ public class PersistentSessions {
                 }
                 for (PendingMessage p : late) {
                     if (!p.released()) {
-                        session.offer(p.message(), p.qos(), p.retain());
+                        session.offer(p.message(), p.qos(), p.retain(), p.subscriptionIds());
                     }
                 }
             });
@@ -264,7 +264,8 @@ public class PersistentSessions {
 
     private SessionRecord recordOf(ClientSession session, boolean connected, long disconnectedAt) {
         return new SessionRecord(session.clientId(), self.id(), self.incarnation(), connected,
-                session.sessionExpirySeconds(), disconnectedAt, Map.copyOf(session.subscriptions()));
+                session.sessionExpirySeconds(), disconnectedAt, Map.copyOf(session.subscriptions()),
+                Map.copyOf(session.subscriptionIds()));
     }
 
     /**
