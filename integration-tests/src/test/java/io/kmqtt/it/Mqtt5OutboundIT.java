@@ -41,7 +41,7 @@ class Mqtt5OutboundIT {
         Path log = Files.createDirectories(Cluster.ROOT.resolve("integration-tests/target")).resolve("mqtt5-outbound.log");
         broker = ChildProcess.start(List.of(Cluster.ROOT.resolve("bin/broker").toString()),
                 Map.of("MQTT_TCP_PORT", Integer.toString(port), "QUARKUS_HTTP_PORT", "0", "MQTT_WS_PORT", "0",
-                        "MQTT_MAX_KEEP_ALIVE", Integer.toString(MAX_KEEP_ALIVE),
+                        "MQTT_MAX_KEEP_ALIVE", Integer.toString(MAX_KEEP_ALIVE), "MQTT_RECEIVE_MAXIMUM", "2",
                         "JAVA_OPTS", "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"), log);
         broker.awaitLogLine("listening on 127.0.0.1:" + port + " (TCP)", Duration.ofSeconds(120));
     }
@@ -179,6 +179,44 @@ class Mqtt5OutboundIT {
                 .buildBlocking();
         assertThat(within.connectWith().keepAlive(10).send().getServerKeepAlive()).as("already within").isEmpty();
         within.disconnect();
+    }
+
+    /**
+     * MQTT 5.0 section 4.9, flow control towards the broker: CONNACK announces the gateway's
+     * Receive Maximum, and one more unfinished QoS 1/2 PUBLISH is answered with DISCONNECT 0x93.
+     */
+    @Test
+    void receiveMaximumOfTheGatewayIsAnnouncedAndEnforced() throws Exception {
+        try (RawMqtt raw = new RawMqtt(port)) {
+            raw.send(RawMqtt.connect5("rm-client", new byte[0]));
+            byte[] connack = readPackets(raw, 1).get(0);
+            assertThat(indexOf(connack, new byte[]{0x21, 0, 2})).as("Receive Maximum 2 in CONNACK").isPositive();
+            for (int id = 1; id <= 2; id++) {
+                // QoS 2 without PUBREL: each stays unfinished.
+                raw.send(RawMqtt.publish5(0x04, RawMqtt.str("rm/t"), RawMqtt.u16(id), new byte[0], new byte[]{1}));
+                assertThat(readPackets(raw, 1).get(0)[0] & 0xFF).as("PUBREC").isEqualTo(0x50);
+            }
+            // A repeat of an unfinished one is allowed (it is not a new exchange).
+            raw.send(RawMqtt.publish5(0x04 | 0x08, RawMqtt.str("rm/t"), RawMqtt.u16(2), new byte[0], new byte[]{1}));
+            assertThat(readPackets(raw, 1).get(0)[0] & 0xFF).as("PUBREC again").isEqualTo(0x50);
+            raw.send(RawMqtt.publish5(0x04, RawMqtt.str("rm/t"), RawMqtt.u16(3), new byte[0], new byte[]{1}));
+            byte[] disconnect = readPackets(raw, 1).get(0);
+            assertThat(disconnect[0] & 0xFF).as("DISCONNECT").isEqualTo(0xE0);
+            assertThat(disconnect[1] & 0xFF).as("0x93 Receive Maximum exceeded").isEqualTo(0x93);
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     // ---- helpers --------------------------------------------------------------------------

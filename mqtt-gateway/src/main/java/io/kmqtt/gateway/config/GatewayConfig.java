@@ -147,6 +147,13 @@ public interface GatewayConfig {
     @WithDefault("32")
     int inflightWindow();
 
+    /**
+     * MQTT 5 Receive Maximum of the gateway: QoS 1 and 2 PUBLISHes a client may have unfinished at
+     * once (CONNACK says so when below 65,535); one more is a protocol error (DISCONNECT 0x93).
+     */
+    @WithDefault("1024")
+    int receiveMaximum();
+
     /** Messages waiting per client; when full the oldest is dropped and counted. */
     @WithDefault("1000")
     int maxQueuedMessages();

@@ -245,7 +245,8 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
             session.hold(); // its saved messages go first
         }
         PublishHandler publish = new PublishHandler(session, context, bus, gateway, limits, metrics,
-                endpoint.protocolVersion() == 5 ? config.topicAliasMaximum() : 0);
+                endpoint.protocolVersion() == 5 ? config.topicAliasMaximum() : 0,
+                endpoint.protocolVersion() == 5 ? config.receiveMaximum() : Integer.MAX_VALUE);
         SubscribeHandler subscribe = new SubscribeHandler(session, context, subscriptions, limits, presence, retained,
                 persistentSessions);
         UnsubscribeHandler unsubscribe = new UnsubscribeHandler(session, context, subscriptions, limits, presence,
@@ -301,6 +302,10 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
             if (config.topicAliasMaximum() > 0) {
                 connack.add(new MqttProperties.IntegerProperty(
                         MqttProperties.MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), config.topicAliasMaximum()));
+            }
+            if (config.receiveMaximum() < 65_535) {
+                connack.add(new MqttProperties.IntegerProperty(
+                        MqttProperties.MqttPropertyType.RECEIVE_MAXIMUM.value(), config.receiveMaximum()));
             }
             int keepAlive = endpoint.keepAliveTimeSeconds();
             if (config.maxKeepAlive().isPresent()

@@ -35,10 +35,12 @@ public final class PublishHandler {
     private final GatewayRef gateway;
     private final TopicLimits limits;
     private final GatewayMetrics metrics;
+    private final int receiveMaximum;
     private final int topicAliasMaximum;
 
     public PublishHandler(ClientSession session, Context context, MessageBus bus, GatewayRef gateway,
-                          TopicLimits limits, GatewayMetrics metrics, int topicAliasMaximum) {
+                          TopicLimits limits, GatewayMetrics metrics, int topicAliasMaximum, int receiveMaximum) {
+        this.receiveMaximum = receiveMaximum;
         this.session = session;
         this.context = context;
         this.bus = bus;
@@ -68,6 +70,13 @@ public final class PublishHandler {
             return;
         }
         int qos = message.qosLevel().value();
+        if (qos > 0 && session.inboundInFlight() >= receiveMaximum
+                && !(qos == 2 && session.isInboundQos2Pending(message.messageId()))) {
+            // MQTT 5.0 section 4.9: more unfinished QoS 1 and 2 PUBLISHes than CONNACK's Receive Maximum.
+            Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
+                    "more than " + receiveMaximum + " unacknowledged QoS 1 and 2 PUBLISHes (mqtt.receive-maximum)");
+            return;
+        }
         if (topic.startsWith("$SYS/") || topic.equals("$SYS")) {
             refuse(message, topic, qos, "$SYS topics are the broker's own");
             return;

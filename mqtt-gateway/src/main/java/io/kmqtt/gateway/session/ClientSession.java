@@ -460,6 +460,19 @@ public final class ClientSession {
         return inboundQos2.add(packetId);
     }
 
+    /**
+     * The client's QoS 1 and 2 PUBLISHes not yet finished (PUBACK, or PUBCOMP) that count against the
+     * gateway's Receive Maximum (MQTT 5.0 section 4.9). Event loop.
+     */
+    public int inboundInFlight() {
+        return acks.pendingQos1() + inboundQos2.size();
+    }
+
+    /** This QoS 2 packet id is between PUBLISH and PUBREL. Event loop. */
+    public boolean isInboundQos2Pending(int packetId) {
+        return inboundQos2.contains(packetId);
+    }
+
     /** PUBREL from the client. Event loop. */
     public void completeInboundQos2(int packetId) {
         inboundQos2.remove(packetId);

@@ -28,6 +28,7 @@ public final class OrderedAcks {
 
     private final MqttEndpoint endpoint;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private int pendingQos1;
 
     OrderedAcks(MqttEndpoint endpoint) {
         this.endpoint = endpoint;
@@ -37,6 +38,9 @@ public final class OrderedAcks {
     public Object expect(int packetId, int qos) {
         Pending p = new Pending(packetId, qos);
         pending.addLast(p);
+        if (qos == 1) {
+            pendingQos1++;
+        }
         return p;
     }
 
@@ -50,7 +54,15 @@ public final class OrderedAcks {
         }
     }
 
+    /** QoS 1 PUBLISHes of the client not yet acknowledged. */
+    public int pendingQos1() {
+        return pendingQos1;
+    }
+
     private void send(Pending p) {
+        if (p.qos == 1) {
+            pendingQos1--;
+        }
         boolean v5 = endpoint.protocolVersion() == 5;
         if (p.qos == 1) {
             if (v5 && p.failure != null) {
