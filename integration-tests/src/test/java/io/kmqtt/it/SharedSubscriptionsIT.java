@@ -87,4 +87,47 @@ class SharedSubscriptionsIT {
     private static List<String> texts(List<Mqtt5Publish> messages) {
         return new ArrayList<>(messages.stream().map(Clients::text).toList());
     }
+
+    /**
+     * A member leaves holding messages it never acknowledged: they go to the other member, on the
+     * other gateway, so the group still gets every message (MQTT 5.0 section 4.8.2).
+     */
+    @Test
+    void whatALeavingMemberLeftUnfinishedGoesToAnotherMember() throws Exception {
+        try (Cluster cluster = new Cluster(SharedKafka.bootstrapServers())) {
+            cluster.startRouter("router-1");
+            Cluster.Gateway gw1 = cluster.startGateway("gw-1");
+            Cluster.Gateway gw2 = cluster.startGateway("gw-2");
+            Clients.Collector stayer = new Clients.Collector(gw2.port(), "stayer")
+                    .subscribe("$share/g/handoff/+", MqttQos.AT_LEAST_ONCE);
+            List<String> toLeaver = new ArrayList<>();
+            try (RawMqtt leaver = new RawMqtt(gw1.port())) {
+                leaver.send(RawMqtt.connect311("leaver")).read(4, Duration.ofSeconds(5));
+                leaver.send(RawMqtt.packet(0x82, RawMqtt.u16(1), RawMqtt.str("$share/g/handoff/+"), new byte[]{1}))
+                        .read(5, Duration.ofSeconds(5));
+                Thread.sleep(1000); // the router reads the routes
+
+                Mqtt5BlockingClient publisher = Clients.connect(gw2.port(), "handoff-pub");
+                List<String> sent = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    sent.add("h" + i);
+                    Clients.publish(publisher, "handoff/" + (i % 2), "h" + i, MqttQos.AT_LEAST_ONCE);
+                }
+                // The leaver gets its share (round robin over the two gateways) and acknowledges none.
+                byte[] got = leaver.readUntilClosed(Duration.ofSeconds(3)).received();
+                for (byte[] packet : RawMqtt.packets(got)) {
+                    if ((packet[0] & 0xF0) == 0x30) {
+                        toLeaver.add("publish");
+                    }
+                }
+                assertThat(toLeaver).as("the leaver was given some").isNotEmpty();
+                leaver.close();
+
+                List<String> all = texts(stayer.await(20, Duration.ofSeconds(20)));
+                assertThat(all).as("the stayer ends up with every message").containsExactlyInAnyOrderElementsOf(sent);
+                publisher.disconnect();
+            }
+            stayer.client.disconnect();
+        }
+    }
 }

@@ -48,9 +48,11 @@ public class DeliveryDispatcher implements DeliveryListener {
             return;
         }
         int options = member.getValue();
-        Integer id = member.getKey().subscriptionIds().get(new SharedSubscription(group, filter).fullFilter());
+        String share = new SharedSubscription(group, filter).fullFilter();
+        Integer id = member.getKey().subscriptionIds().get(share);
         member.getKey().offer(message, Math.min(message.qos(), SubscriptionOptions.qos(options)),
-                message.retain() && SubscriptionOptions.retainAsPublished(options), id == null ? NO_IDS : new int[] {id});
+                message.retain() && SubscriptionOptions.retainAsPublished(options), id == null ? NO_IDS : new int[] {id},
+                share);
         metrics.messagesOut(1);
     }
 

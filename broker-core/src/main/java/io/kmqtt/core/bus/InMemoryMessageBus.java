@@ -77,6 +77,12 @@ public final class InMemoryMessageBus implements MessageBus {
     }
 
     @Override
+    public CompletionStage<Void> publishToShare(String group, String filter, Envelope message) {
+        ShardListener owner = shardOwner;
+        return owner == null ? DONE : owner.onShareMessage(0, group, filter, message);
+    }
+
+    @Override
     public CompletionStage<Void> announceRoute(RouteChange change) {
         synchronized (shardLock) {
             String key = change.gateway() + "\u0000" + change.filter();

@@ -24,6 +24,13 @@ public interface MessageBus extends AutoCloseable {
     /** Sends a message to the shard that owns its topic. Per topic, order is kept. */
     CompletionStage<Void> publish(Envelope message);
 
+    /**
+     * Sends a message to the shard that owns its topic, for one shared subscription only: the
+     * router gives it to one member of that group and to nobody else. Used when a member leaves
+     * with messages it was given but had not finished.
+     */
+    CompletionStage<Void> publishToShare(String group, String filter, Envelope message);
+
     /** Announces or withdraws a route: to the owning shard for an exact filter, to every shard for a wildcard. */
     CompletionStage<Void> announceRoute(RouteChange change);
 

@@ -23,6 +23,12 @@ public interface ShardListener {
      */
     CompletionStage<Void> onMessage(int shard, Envelope message);
 
+    /**
+     * A message of this shard for one shared subscription only ({@link MessageBus#publishToShare}).
+     * Same contract as {@link #onMessage}.
+     */
+    CompletionStage<Void> onShareMessage(int shard, String group, String filter, Envelope message);
+
     /** The shard is no longer ours: drop its state. */
     void onShardRevoked(int shard);
 }

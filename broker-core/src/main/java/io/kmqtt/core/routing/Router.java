@@ -97,13 +97,37 @@ public final class Router implements ShardListener {
                 (queued == null ? DONE : queued).toCompletableFuture());
     }
 
-    /**
-     * For each shared subscription the message matches, one delivery to one live gateway holding
-     * members of the group (ordered by id, then picked by the strategy); that gateway picks one member.
-     */
+    @Override
+    public CompletionStage<Void> onShareMessage(int shard, String group, String filter, Envelope message) {
+        messagesIn.increment();
+        ShardRoutes routes = shards.get(shard);
+        if (routes == null) {
+            return DONE;
+        }
+        SharedSubscription only = new SharedSubscription(group, filter);
+        CompletionStage<Void> sent = routeShared(routes, message, only);
+        if (sent == null) {
+            messagesWithoutRoute.increment();
+            return DONE;
+        }
+        return sent;
+    }
+
     private CompletionStage<Void> routeShared(ShardRoutes routes, Envelope message) {
+        return routeShared(routes, message, null);
+    }
+
+    /**
+     * For each shared subscription the message matches (or only {@code only}, if given), one
+     * delivery to one live gateway holding members of the group (ordered by id, then picked by the
+     * strategy); that gateway picks one member.
+     */
+    private CompletionStage<Void> routeShared(ShardRoutes routes, Envelope message, SharedSubscription only) {
         Map<SharedSubscription, List<GatewayRef>> matches = new HashMap<>(2);
         routes.matchShared(message.topic(), matches);
+        if (only != null) {
+            matches.keySet().retainAll(java.util.Set.of(only));
+        }
         if (matches.isEmpty()) {
             return null;
         }

@@ -152,6 +152,34 @@ class RouterTest {
         assertThat(delivered).hasSize(1);
     }
 
+    @Test
+    void aMessageForOneShareReachesOnlyThatGroup() throws Exception {
+        List<String> shared = new CopyOnWriteArrayList<>();
+        GatewayRef gw3 = new GatewayRef("gw-3", "inc-1");
+        bus.consumeDeliveries(gw3, new DeliveryListener() {
+            @Override
+            public void onDeliveries(List<Envelope> messages) {
+                messages.forEach(m -> shared.add("plain " + m.topic()));
+            }
+
+            @Override
+            public void onSharedDelivery(String group, String filter, Envelope message) {
+                shared.add(group + " " + filter + " " + new String(message.payload()));
+            }
+        });
+        heartbeat(gw3);
+        bus.announceRoute(RouteChange.add(gw3, "$share/g/a/#"));
+        bus.announceRoute(RouteChange.add(gw3, "$share/h/a/#"));
+        bus.announceRoute(RouteChange.add(gw3, "a/b"));
+        bus.publishToShare("g", "a/#", Envelope.of("a/b", "again".getBytes(), 1, false, "p"));
+        long deadline = System.currentTimeMillis() + 2_000;
+        while (shared.isEmpty() && System.currentTimeMillis() < deadline) {
+            Thread.onSpinWait();
+        }
+        publish("marker-after"); // anything else would have been delivered before this
+        assertThat(shared).containsExactly("g a/# again");
+    }
+
     private static ShardListener recording(List<RouteChange> into) {
         return new ShardListener() {
             @Override
@@ -165,6 +193,11 @@ class RouterTest {
 
             @Override
             public CompletionStage<Void> onMessage(int shard, Envelope message) {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public CompletionStage<Void> onShareMessage(int shard, String group, String filter, Envelope message) {
                 return CompletableFuture.completedFuture(null);
             }
 

@@ -133,6 +133,15 @@ public final class KafkaMessageBus implements MessageBus {
     }
 
     @Override
+    public CompletionStage<Void> publishToShare(String group, String filter, Envelope message) {
+        int shard = KafkaTopics.shardOf(message.topic(), settings.partitions());
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.messages(), shard,
+                message.topic().getBytes(StandardCharsets.UTF_8), EnvelopeCodec.encode(message));
+        record.headers().add(KafkaTopics.SHARE_HEADER, (group + '\u0000' + filter).getBytes(StandardCharsets.UTF_8));
+        return send(gatewayProducer(), record);
+    }
+
+    @Override
     public CompletionStage<Void> announceRoute(RouteChange change) {
         byte[] key = RouteRecords.routeKey(change.gateway(), change.filter());
         byte[] value = RouteRecords.routeValue(change);

@@ -33,6 +33,12 @@ public final class KafkaTopics {
         return settings.topicPrefix() + ".messages";
     }
 
+    /**
+     * Header of a message on the messages topic meant for one shared subscription only
+     * ({@code group \0 filter}); absent on ordinary messages.
+     */
+    public static final String SHARE_HEADER = "kmqtt-share";
+
     /** Routes, compacted, co-partitioned with messages. */
     public String routes() {
         return settings.topicPrefix() + ".routes";

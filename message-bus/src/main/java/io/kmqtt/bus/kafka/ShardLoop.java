@@ -1,6 +1,7 @@
 package io.kmqtt.bus.kafka;
 
 import io.kmqtt.core.bus.ShardListener;
+import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.message.EnvelopeCodec;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -65,7 +66,7 @@ final class ShardLoop extends PollLoop implements ConsumerRebalanceListener {
             firstOffsets.putIfAbsent(tp, r.offset());
             commits.put(tp, new OffsetAndMetadata(r.offset() + 1));
             try {
-                deliveries.add(listener.onMessage(r.partition(), EnvelopeCodec.decode(r.value())).toCompletableFuture());
+                deliveries.add(dispatch(r).toCompletableFuture());
             } catch (IllegalArgumentException e) {
                 LOG.warning("skipping undecodable message at " + tp + "@" + r.offset() + ": " + e.getMessage());
             }
@@ -155,5 +156,20 @@ final class ShardLoop extends PollLoop implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
         onPartitionsRevoked(partitions);
+    }
+
+    /** A plain message, or one for a single shared subscription (the share header: {@code group \0 filter}). */
+    private java.util.concurrent.CompletionStage<Void> dispatch(ConsumerRecord<byte[], byte[]> r) {
+        Envelope message = EnvelopeCodec.decode(r.value());
+        org.apache.kafka.common.header.Header share = r.headers().lastHeader(KafkaTopics.SHARE_HEADER);
+        if (share == null) {
+            return listener.onMessage(r.partition(), message);
+        }
+        String value = new String(share.value(), java.nio.charset.StandardCharsets.UTF_8);
+        int split = value.indexOf('\u0000');
+        if (split < 0) {
+            throw new IllegalArgumentException("share header without a group/filter separator");
+        }
+        return listener.onShareMessage(r.partition(), value.substring(0, split), value.substring(split + 1), message);
     }
 }

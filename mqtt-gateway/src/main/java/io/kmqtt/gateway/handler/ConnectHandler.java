@@ -22,6 +22,7 @@ import io.kmqtt.gateway.session.LocalSubscriptions;
 import io.kmqtt.gateway.session.MqttProperties5;
 import io.kmqtt.gateway.session.SessionRegistry;
 import io.kmqtt.gateway.session.PersistentSessions;
+import io.kmqtt.gateway.session.SharedHandOff;
 import io.kmqtt.gateway.session.WillMessages;
 import io.kmqtt.core.state.SessionRecord;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
@@ -70,13 +71,15 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
     private final RetainedMessages retained;
     private final WillMessages wills;
     private final PersistentSessions persistentSessions;
+    private final SharedHandOff sharedHandOff;
     private volatile boolean shuttingDown;
 
     @Inject
     public ConnectHandler(GatewayConfig config, MessageBus bus, GatewayRef gateway, SessionRegistry sessions,
                           LocalSubscriptions subscriptions, GatewayMetrics metrics, AuthBackend authBackend,
                           ClientPresence presence, BanList bans, ClusterCommands commands, RetainedMessages retained,
-                          WillMessages wills, PersistentSessions persistentSessions) {
+                          WillMessages wills, PersistentSessions persistentSessions, SharedHandOff sharedHandOff) {
+        this.sharedHandOff = sharedHandOff;
         this.wills = wills;
         this.persistentSessions = persistentSessions;
         this.retained = retained;
@@ -402,10 +405,13 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
     private void onClose(ClientSession session, boolean normalDisconnect) {
         boolean replacedHere = sessions.get(session.clientId()) != session;
         sessions.unregister(session);
+        List<ClientSession.Unfinished> unfinishedShared = session.takeUnfinishedShared();
         boolean livesOn = session.persistent() && persistentSessions.connectionClosed(session, replacedHere);
         session.markClosed();
-        if (!livesOn) {
-            subscriptions.unsubscribeAll(session);
+        // The routes of groups it leaves go first, so that the router does not pick this gateway for what it hands off.
+        CompletionStage<Void> left = livesOn ? subscriptions.leaveSharedGroups(session) : subscriptions.unsubscribeAll(session);
+        if (!unfinishedShared.isEmpty()) {
+            left.whenComplete((ok, error) -> sharedHandOff.handOff(session.clientId(), unfinishedShared));
         }
         presence.disconnected(session);
         if (!normalDisconnect) {

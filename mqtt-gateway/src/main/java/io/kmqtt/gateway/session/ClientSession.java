@@ -179,6 +179,14 @@ public final class ClientSession {
      * subscriptions it matched (MQTT-3.3.4-3; empty for none), and sends what the window allows. Any thread.
      */
     public void offer(Envelope message, int qos, boolean retain, int[] subscriptionIds) {
+        offer(message, qos, retain, subscriptionIds, null);
+    }
+
+    /**
+     * Queues a message this client got as a member of a shared subscription ({@code share}: its
+     * full filter), so that it can go to another member if this one leaves before finishing it.
+     */
+    public void offer(Envelope message, int qos, boolean retain, int[] subscriptionIds, String share) {
         int dropped = 0;
         synchronized (this) {
             if (parkedSink != null) {
@@ -194,7 +202,7 @@ public final class ClientSession {
                 queue.pollFirst();
                 dropped = 1;
             }
-            queue.addLast(new Outbound(message, qos, retain, subscriptionIds));
+            queue.addLast(new Outbound(message, qos, retain, subscriptionIds, share));
         }
         if (dropped > 0) {
             metrics.dropped(DropReason.QUEUE_FULL, dropped);
@@ -340,6 +348,36 @@ public final class ClientSession {
             props.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.TOPIC_ALIAS.value(), alias));
         }
         return topic;
+    }
+
+    /** A message given to this client as a member of a shared subscription, which it did not finish. */
+    public record Unfinished(String share, Envelope message) {
+    }
+
+    /**
+     * Takes back what this client was given as a member of shared subscriptions and has not
+     * finished: queued, or sent and not acknowledged (a QoS 2 message past PUBREC is the client's).
+     * Call when the connection is gone, before the session is parked or dropped.
+     */
+    public synchronized List<Unfinished> takeUnfinishedShared() {
+        List<Unfinished> taken = new ArrayList<>();
+        var it = inflight.entrySet().iterator();
+        while (it.hasNext()) {
+            InFlight f = it.next().getValue();
+            if (f.stage() == Stage.AWAITING_PUBACK_OR_PUBREC && f.outbound() != null && f.outbound().share() != null) {
+                taken.add(new Unfinished(f.outbound().share(), f.outbound().message()));
+                it.remove();
+            }
+        }
+        var q = queue.iterator();
+        while (q.hasNext()) {
+            Outbound o = q.next();
+            if (o.share() != null) {
+                taken.add(new Unfinished(o.share(), o.message()));
+                q.remove();
+            }
+        }
+        return taken;
     }
 
     // ---- persistence -----------------------------------------------------------------------

@@ -108,11 +108,38 @@ public class LocalSubscriptions {
         }
     }
 
-    /** Removes every subscription of a session that is going away. */
-    public void unsubscribeAll(ClientSession session) {
+    /**
+     * Takes a disconnected session out of the groups of its shared subscriptions, keeping the
+     * subscriptions themselves (a parked session gets no shared messages; its resumption joins again).
+     */
+    public CompletionStage<Void> leaveSharedGroups(ClientSession session) {
+        List<CompletableFuture<Void>> withdrawals = new java.util.ArrayList<>();
         for (String filter : List.copyOf(session.subscriptions().keySet())) {
-            unsubscribe(session, filter);
+            if (!SharedSubscription.isShared(filter)) {
+                continue;
+            }
+            synchronized (stripe(filter)) {
+                List<ClientSession> members = sharedMembers.get(filter);
+                if (members == null || !members.remove(session) || !members.isEmpty()) {
+                    continue;
+                }
+                sharedMembers.remove(filter);
+                withdrawals.add(bus.announceRoute(RouteChange.remove(self, filter)).toCompletableFuture());
+            }
         }
+        return CompletableFuture.allOf(withdrawals.toArray(CompletableFuture[]::new));
+    }
+
+    /** Removes every subscription of a session that is going away. */
+    public CompletionStage<Void> unsubscribeAll(ClientSession session) {
+        List<CompletableFuture<Void>> withdrawals = new java.util.ArrayList<>();
+        for (String filter : List.copyOf(session.subscriptions().keySet())) {
+            CompletionStage<Void> w = unsubscribe(session, filter);
+            if (w != null) {
+                withdrawals.add(w.toCompletableFuture());
+            }
+        }
+        return CompletableFuture.allOf(withdrawals.toArray(CompletableFuture[]::new));
     }
 
     /**
@@ -130,11 +157,16 @@ public class LocalSubscriptions {
             return null;
         }
         for (int attempt = 0; attempt < 3; attempt++) {
-            List<ClientSession> snapshot = List.copyOf(members);
-            if (snapshot.isEmpty()) {
+            List<ClientSession> open = new java.util.ArrayList<>(members.size());
+            for (ClientSession m : members) {
+                if (!m.isClosed()) {
+                    open.add(m);
+                }
+            }
+            if (open.isEmpty()) {
                 return null;
             }
-            ClientSession member = snapshot.get(strategy.pick(snapshot.size(), fullFilter, message));
+            ClientSession member = open.get(strategy.pick(open.size(), fullFilter, message));
             Integer options = member.subscriptions().get(fullFilter);
             if (options != null && !member.isClosed()) {
                 return Map.entry(member, options);

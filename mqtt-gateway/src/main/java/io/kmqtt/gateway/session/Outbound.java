@@ -7,11 +7,15 @@ import io.kmqtt.core.message.Envelope;
  * is sent with: set for retained messages sent at subscribe, and for live ones only where the
  * subscription asked for Retain As Published.
  */
-record Outbound(Envelope message, int qos, boolean retain, int[] subscriptionIds) {
+record Outbound(Envelope message, int qos, boolean retain, int[] subscriptionIds, String share) {
 
     static final int[] NO_IDS = new int[0];
 
     Outbound(Envelope message, int qos, boolean retain) {
-        this(message, qos, retain, NO_IDS);
+        this(message, qos, retain, NO_IDS, null);
+    }
+
+    Outbound(Envelope message, int qos, boolean retain, int[] subscriptionIds) {
+        this(message, qos, retain, subscriptionIds, null);
     }
 }
