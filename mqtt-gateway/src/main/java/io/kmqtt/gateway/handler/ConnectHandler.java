@@ -274,8 +274,14 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
                 // MQTT 5.0 section 3.14.2.1: 0x95 Packet too large (a 3.1.1 client is just closed).
                 Disconnects.disconnect(endpoint, MqttDisconnectReasonCode.PACKET_TOO_LARGE,
                         "sent a packet larger than mqtt.max-message-size (" + config.maxMessageSize() + " bytes)");
+            } else if (error instanceof java.io.IOException) {
+                LOG.debugf("client '%s' from %s: connection error: %s", session.clientId(), endpoint.remoteAddress(), error);
             } else {
-                LOG.warnf(error, "client '%s' from %s: connection error", session.clientId(), endpoint.remoteAddress());
+                // A packet the decoder refused (MQTT 5.0 section 4.13: 0x81 Malformed Packet) or
+                // another protocol violation Vert.x reports: one line with the client and the reason.
+                Disconnects.disconnect(endpoint, error instanceof io.netty.handler.codec.DecoderException
+                        ? MqttDisconnectReasonCode.MALFORMED_PACKET : MqttDisconnectReasonCode.PROTOCOL_ERROR,
+                        "sent a packet the gateway cannot accept: " + error.getMessage());
             }
         });
         endpoint.closeHandler(v -> onClose(session, normalDisconnect[0]));
