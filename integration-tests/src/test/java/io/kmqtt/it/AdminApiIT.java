@@ -57,7 +57,7 @@ class AdminApiIT {
     @BeforeAll
     void startCluster() throws Exception {
         redis = RedisServer.start();
-        cluster = new Cluster(SharedKafka.bootstrapServers());
+        cluster = new Cluster(SharedKafka.bootstrapServers()).withEnv("SESSION_REDIS_URL", redis.url());
         String auth = cluster.startAuthService(redis.url());
         cluster.startRouter("router-1");
         gw1 = cluster.startGateway("gw-1");
@@ -143,6 +143,30 @@ class AdminApiIT {
         awaitListed("twin", "gw-2");
         asAdmin().get("/api/v1/clients?clientid_prefix=twin").then().body("meta.count", equalTo(1));
         second.disconnect();
+    }
+
+    /** A disconnected persistent session is listed as disconnected until it resumes, anywhere. */
+    @Test
+    void aParkedPersistentSessionIsListedAsDisconnected() throws Exception {
+        Mqtt5BlockingClient sleeper = Mqtt5Client.builder().identifier("sleeper").serverHost("127.0.0.1")
+                .serverPort(gw1.port()).buildBlocking();
+        sleeper.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        sleeper.subscribeWith().topicFilter("sleep/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        sleeper.disconnect();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                asAdmin().get("/api/v1/clients?clientid_prefix=sleeper&conn_state=disconnected").then()
+                        .body("meta.count", equalTo(1)).body("data[0].node", equalTo("gw-1"))
+                        .body("data[0].connected", equalTo(false)));
+        asAdmin().get("/api/v1/clients/sleeper/subscriptions").then().statusCode(200).body("topic", hasItems("sleep/#"));
+
+        Mqtt5BlockingClient back = Mqtt5Client.builder().identifier("sleeper").serverHost("127.0.0.1")
+                .serverPort(gw2.port()).buildBlocking();
+        assertThat(back.connectWith().cleanStart(false).sessionExpiryInterval(300).send().isSessionPresent()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            asAdmin().get("/api/v1/clients?clientid_prefix=sleeper").then().body("meta.count", equalTo(1))
+                    .body("data[0].node", equalTo("gw-2")).body("data[0].connected", equalTo(true));
+        });
+        back.disconnectWith().sessionExpiryInterval(0).send();
     }
 
     @Test

@@ -23,8 +23,9 @@ import java.util.function.Consumer;
  * <p>A client id may have an entry per gateway for a moment (it reconnected elsewhere before its
  * old connection was noticed closed); the newest live connected entry speaks for it. An entry
  * whose gateway run is gone is not a connection: it is hidden, and {@link #staleKeys} names it for
- * removal. (Sessions do not outlive their gateway yet; a disconnected entry, {@code
- * disconnectedAtMillis != 0}, is listed as a disconnected session until it expires.)
+ * removal. A disconnected entry ({@code disconnectedAtMillis != 0}) is a persistent session parked
+ * on its gateway; it is listed as disconnected until it resumes or expires. (If its gateway dies,
+ * the entry goes with the gateway's run, although the routers keep the session.)
  */
 public final class ClientDirectory implements TableListener {
 

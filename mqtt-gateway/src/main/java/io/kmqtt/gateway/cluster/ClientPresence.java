@@ -67,6 +67,20 @@ public class ClientPresence {
         }
     }
 
+    /**
+     * The connection is gone but its persistent session stays parked here: the entry says
+     * disconnected (the admin API lists it with conn_state=disconnected) until the session moves or ends.
+     */
+    public void parked(ClientSession session) {
+        ClientRecord record = recordOf(session, System.currentTimeMillis());
+        synchronized (stripe(session.clientId())) {
+            if (sessions.get(session.clientId()) != null) {
+                return; // a newer connection of the same id holds it here and writes its own entry
+            }
+            table.put(record.key(), record.encode()).whenComplete((ok, error) -> onWritten(session, error));
+        }
+    }
+
     /** The session is gone; its entry goes too, unless a newer connection of the same id holds it here. */
     public void disconnected(ClientSession session) {
         synchronized (stripe(session.clientId())) {
@@ -97,7 +111,7 @@ public class ClientPresence {
             subs.add(new ClientRecord.Subscription(s.getKey(), s.getValue()));
         }
         return new ClientRecord(session.clientId(), endpoint.auth() == null ? "" : endpoint.auth().getUsername(),
-                self.id(), self.incarnation(), String.valueOf(endpoint.remoteAddress()), endpoint.protocolVersion(),
+                self.id(), self.incarnation(), session.peer(), endpoint.protocolVersion(),
                 endpoint.keepAliveTimeSeconds(), endpoint.isCleanSession(), sessionExpiry(endpoint),
                 session.connectedAtMillis(), disconnectedAt, subs);
     }

@@ -275,7 +275,7 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
                 Disconnects.disconnect(endpoint, MqttDisconnectReasonCode.PACKET_TOO_LARGE,
                         "sent a packet larger than mqtt.max-message-size (" + config.maxMessageSize() + " bytes)");
             } else if (error instanceof java.io.IOException) {
-                LOG.debugf("client '%s' from %s: connection error: %s", session.clientId(), endpoint.remoteAddress(), error);
+                LOG.debugf("client '%s' from %s: connection error: %s", session.clientId(), session.peer(), error);
             } else {
                 // A packet the decoder refused (MQTT 5.0 section 4.13: 0x81 Malformed Packet) or
                 // another protocol violation Vert.x reports: one line with the client and the reason.
@@ -419,7 +419,11 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         if (!unfinishedShared.isEmpty()) {
             left.whenComplete((ok, error) -> sharedHandOff.handOff(session.clientId(), unfinishedShared));
         }
-        presence.disconnected(session);
+        if (livesOn && persistentSessions.isParkedHere(session.clientId())) {
+            presence.parked(session);
+        } else {
+            presence.disconnected(session);
+        }
         if (!normalDisconnect) {
             wills.connectionLost(session);
         }

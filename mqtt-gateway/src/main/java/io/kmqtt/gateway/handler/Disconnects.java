@@ -19,7 +19,7 @@ public final class Disconnects {
 
     public static void disconnect(MqttEndpoint endpoint, MqttDisconnectReasonCode reason, String why) {
         LOG.infof("disconnecting client '%s' from %s: %s (reason 0x%02X %s)", endpoint.clientIdentifier(),
-                endpoint.remoteAddress(), why, reason.value() & 0xFF, reason);
+                address(endpoint), why, reason.value() & 0xFF, reason);
         try {
             if (endpoint.protocolVersion() == 5 && endpoint.isConnected()) {
                 MqttProperties props = new MqttProperties();
@@ -29,6 +29,15 @@ public final class Disconnects {
             endpoint.close();
         } catch (IllegalStateException alreadyGone) {
             // the connection closed while we were deciding; nothing left to tell it
+        }
+    }
+
+    /** The client's address, or "a closed connection" once Vert.x no longer tells it. */
+    static String address(MqttEndpoint endpoint) {
+        try {
+            return String.valueOf(endpoint.remoteAddress());
+        } catch (IllegalStateException closed) {
+            return "a closed connection";
         }
     }
 }

@@ -54,6 +54,7 @@ public final class ClientSession {
     private final int maxQueued;
     private final GatewayMetrics metrics;
     private final OrderedAcks acks;
+    private final String peer;
 
     private final Map<String, Integer> subscriptions = new ConcurrentHashMap<>();
     /** MQTT 5 Subscription Identifiers, by filter, of the subscriptions that have one. */
@@ -100,6 +101,7 @@ public final class ClientSession {
         this.maxQueued = maxQueued;
         this.metrics = metrics;
         this.acks = new OrderedAcks(endpoint);
+        this.peer = String.valueOf(endpoint.remoteAddress());
         this.maxPacketSize = endpoint.protocolVersion() == 5
                 ? MqttProperties5.maximumPacketSize(endpoint.connectProperties()) : Long.MAX_VALUE;
         this.outboundAliasMaximum = endpoint.protocolVersion() == 5
@@ -109,6 +111,11 @@ public final class ClientSession {
 
     public String clientId() {
         return clientId;
+    }
+
+    /** The client's address as the CONNECT came from ({@code host:port}); readable after the connection closed. */
+    public String peer() {
+        return peer;
     }
 
     /**

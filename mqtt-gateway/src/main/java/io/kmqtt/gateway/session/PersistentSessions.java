@@ -12,6 +12,7 @@ import io.kmqtt.core.state.ReplicatedTable;
 import io.kmqtt.core.state.SessionRecord;
 import io.kmqtt.core.state.TableMirror;
 import io.kmqtt.gateway.GatewayMetrics;
+import io.kmqtt.gateway.cluster.ClientPresence;
 import io.kmqtt.gateway.GatewayMetrics.DropReason;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -55,6 +56,7 @@ public class PersistentSessions {
     private final LocalSubscriptions subscriptions;
     private final GatewayMetrics metrics;
     private final Vertx vertx;
+    private final ClientPresence presence;
     private final int maxQueued;
     private final Map<String, SessionRecord> records = new ConcurrentHashMap<>();
     private final TableMirror<SessionRecord> mirror = new TableMirror<>(records, SessionRecord::decode, "session");
@@ -67,7 +69,9 @@ public class PersistentSessions {
 
     @Inject
     public PersistentSessions(MessageBus bus, GatewayRef self, SessionInbox inbox, SessionConfig config,
-                              LocalSubscriptions subscriptions, GatewayMetrics metrics, Vertx vertx) {
+                              LocalSubscriptions subscriptions, GatewayMetrics metrics, Vertx vertx,
+                              ClientPresence presence) {
+        this.presence = presence;
         this.bus = bus;
         this.self = self;
         this.inbox = inbox;
@@ -122,6 +126,7 @@ public class PersistentSessions {
             old.unpark();
             cancelExpiry(clientId);
             subscriptions.unsubscribeAll(old);
+            presence.disconnected(old);
         }
         if (old == null && !records.containsKey(clientId) && !startsPersistent) {
             return; // the usual case: a client that never had a persistent session costs nothing here
@@ -254,6 +259,7 @@ public class PersistentSessions {
             return;
         }
         cancelExpiry(clientId);
+        presence.disconnected(old);
         if (discard) {
             old.unpark();
             subscriptions.unsubscribeAll(old);
@@ -309,6 +315,7 @@ public class PersistentSessions {
         expiryTimers.remove(clientId);
         session.unpark();
         subscriptions.unsubscribeAll(session);
+        presence.disconnected(session);
         LOG.debugf("session of '%s' expired after %d s", clientId, session.sessionExpirySeconds());
         table.remove(clientId).whenComplete((ok, error) -> storeResult(clientId, "session removal", error));
         appends.flushed(clientId).thenCompose(v -> inbox.delete(clientId))
