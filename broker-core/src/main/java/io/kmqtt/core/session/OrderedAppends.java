@@ -40,6 +40,12 @@ public final class OrderedAppends {
         return tail == null ? CompletableFuture.completedFuture(null) : tail.handle((ok, error) -> null);
     }
 
+    /** Completes once every append made so far, for every client, has completed, failed or not. */
+    public CompletionStage<Void> allFlushed() {
+        return CompletableFuture.allOf(tails.values().stream().map(t -> t.handle((ok, error) -> null))
+                .toArray(CompletableFuture[]::new));
+    }
+
     /** Clients with an append under way. */
     public int pendingClients() {
         return tails.size();

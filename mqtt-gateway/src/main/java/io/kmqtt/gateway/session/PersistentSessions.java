@@ -88,7 +88,13 @@ public class PersistentSessions {
         following = table.follow(mirror);
     }
 
+    /** Waits (a bounded time) for the offline-queue appends under way, then stops following the table. */
     public void stop() {
+        try {
+            appends.allFlushed().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warnf("stopping with offline-queue appends for %d client(s) unfinished: %s", appends.pendingClients(), e);
+        }
         if (following != null) {
             following.close();
         }
