@@ -77,6 +77,11 @@ public final class InMemoryMessageBus implements MessageBus {
     }
 
     @Override
+    public CompletionStage<List<Envelope>> unreadDeliveries(String gatewayId, int limit) {
+        return CompletableFuture.completedFuture(List.of()); // one process: its gateway cannot outlive it
+    }
+
+    @Override
     public CompletionStage<Void> publishToShare(String group, String filter, Envelope message) {
         ShardListener owner = shardOwner;
         return owner == null ? DONE : owner.onShareMessage(0, group, filter, message);

@@ -39,6 +39,14 @@ public interface MessageBus extends AutoCloseable {
     /** Starts delivering this gateway's delivery channel to the listener. */
     Registration consumeDeliveries(GatewayRef gateway, DeliveryListener listener);
 
+    /**
+     * The plain deliveries sent to a gateway's channel that it had not taken when it stopped: from
+     * its last recorded position to the end, at most {@code limit}. For a gateway that died, so that
+     * what the routers sent it is not lost to the sessions it held. Empty where the bus records no
+     * positions (the memory bus).
+     */
+    CompletionStage<java.util.List<Envelope>> unreadDeliveries(String gatewayId, int limit);
+
     // ---- router side --------------------------------------------------------------------
 
     /** Joins the router group: shards are assigned to the listener and taken away on rebalance. */

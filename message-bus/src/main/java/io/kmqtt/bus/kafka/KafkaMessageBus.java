@@ -16,12 +16,15 @@ import io.kmqtt.core.topic.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -29,6 +32,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -177,10 +181,63 @@ public final class KafkaMessageBus implements MessageBus {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating " + topic, e);
         }
-        Map<String, Object> props = consumerProps(null);
+        // The group only records how far this gateway has read (auto-commit, every second), for
+        // unreadDeliveries after a crash; the loop itself always starts from the end.
+        Map<String, Object> props = consumerProps(topic);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
+        props.put(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, 1000);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
         DeliveryLoop loop = new DeliveryLoop(consumer("deliveries", props), topic, listener);
         return register(loop);
+    }
+
+    @Override
+    public CompletionStage<List<Envelope>> unreadDeliveries(String gatewayId, int limit) {
+        CompletableFuture<List<Envelope>> result = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try {
+                result.complete(readUnread(topics.deliveries(gatewayId), limit));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }, "unread-deliveries-" + gatewayId);
+        reader.setDaemon(true);
+        reader.start();
+        return result;
+    }
+
+    /** Reads a delivery topic from its group's committed position to its current end (plain deliveries only). */
+    private List<Envelope> readUnread(String topic, int limit) {
+        Map<String, Object> props = consumerProps(topic);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            Duration wait = Duration.ofSeconds(5);
+            OffsetAndMetadata committed = consumer.committed(java.util.Set.of(partition), wait).get(partition);
+            if (committed == null) {
+                return List.of();
+            }
+            long end = consumer.endOffsets(List.of(partition), wait).get(partition);
+            consumer.seek(partition, committed.offset());
+            List<Envelope> unread = new ArrayList<>();
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (consumer.position(partition) < end && unread.size() < limit && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.offset() >= end || unread.size() >= limit) {
+                        break;
+                    }
+                    if (r.key() == null) { // a shared delivery went to one member: another takes over its group
+                        try {
+                            unread.add(EnvelopeCodec.decode(r.value()));
+                        } catch (IllegalArgumentException e) {
+                            LOG.warning("skipping undecodable delivery at " + topic + "@" + r.offset() + ": " + e.getMessage());
+                        }
+                    }
+                }
+            }
+            return unread;
+        }
     }
 
     // ---- router side ------------------------------------------------------------------------

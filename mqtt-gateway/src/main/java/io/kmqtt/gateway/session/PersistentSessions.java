@@ -11,6 +11,10 @@ import io.kmqtt.core.state.ClusterTable;
 import io.kmqtt.core.state.ReplicatedTable;
 import io.kmqtt.core.state.SessionRecord;
 import io.kmqtt.core.state.TableMirror;
+import io.kmqtt.core.message.Envelope;
+import io.kmqtt.core.topic.SharedSubscription;
+import io.kmqtt.core.topic.SubscriptionOptions;
+import io.kmqtt.core.topic.Topics;
 import io.kmqtt.gateway.GatewayMetrics;
 import io.kmqtt.gateway.cluster.ClientPresence;
 import io.kmqtt.gateway.GatewayMetrics.DropReason;
@@ -20,6 +24,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,6 +69,18 @@ public class PersistentSessions {
     private final Map<String, Long> expiryTimers = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<SessionRecord>> awaitingRelease = new ConcurrentHashMap<>();
     private final AtomicLong storeFailures = new AtomicLong();
+    /** What dead gateways had not read of their delivery channels, read once for all their sessions. */
+    private final Map<String, Unread> unreadByGateway = new ConcurrentHashMap<>();
+    /** Messages recovered for a resuming session from its dead owner's delivery channel. */
+    private final Map<String, List<PendingMessage>> recovered = new ConcurrentHashMap<>();
+
+    private record Unread(long readAtMillis, CompletableFuture<List<Envelope>> messages) {
+    }
+
+    /** How many unread deliveries of a dead gateway are read at most. */
+    private static final int UNREAD_LIMIT = 200_000;
+    /** How long one read of a dead gateway's channel serves its sessions' resumptions. */
+    private static final long UNREAD_REUSE_MILLIS = 30_000;
     private volatile ReplicatedTable table;
     private MessageBus.Registration following;
 
@@ -165,13 +182,28 @@ public class PersistentSessions {
         awaitingRelease.put(clientId, released);
         return released.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((holder, error) -> {
             awaitingRelease.remove(clientId, released);
-            if (error != null) {
-                LOG.infof("client '%s': gateway %s did not hand its session over within %s (gone?); resuming with"
-                        + " what its offline queue holds", clientId, record.ownerId(), timeout);
-                return null;
+            return error == null ? holder : null;
+        }).thenCompose(holder -> {
+            if (holder != null || !heldElsewhere) {
+                return appends.flushed(clientId).thenApply(v -> holder);
             }
-            return holder;
-        }).thenCompose(holder -> appends.flushed(clientId).thenApply(v -> holder));
+            // The owner did not answer: it is gone. What the routers sent it and it never read is its
+            // sessions' too; the routers queue for them only once they see it dead.
+            LOG.infof("client '%s': gateway %s did not hand its session over within %s (gone?); resuming with its"
+                    + " offline queue and what %s left unread", clientId, record.ownerId(), timeout, record.ownerId());
+            return unreadOf(record.ownerId()).handle((unread, readError) -> {
+                if (readError != null) {
+                    LOG.warnf("client '%s': the unread deliveries of gateway %s could not be read (messages routed to"
+                            + " it before it died are lost for this session): %s", clientId, record.ownerId(), readError);
+                } else {
+                    List<PendingMessage> mine = matching(record, unread);
+                    if (!mine.isEmpty()) {
+                        recovered.put(clientId, mine);
+                    }
+                }
+                return (SessionRecord) null;
+            });
+        });
     }
 
     /** The holder of a session this gateway is taking over has saved it (a RELEASED command, or locally). */
@@ -189,13 +221,13 @@ public class PersistentSessions {
      */
     public void resume(ClientSession session, Duration lateSweepAfter) {
         String clientId = session.clientId();
+        List<PendingMessage> fromDeadOwner = recovered.remove(clientId);
         inbox.takeAll(clientId).whenComplete((saved, error) -> {
             if (error != null) {
                 storeResult(clientId, "offline queue read", error);
-                session.restore(List.of());
-            } else {
-                session.restore(saved);
+                saved = List.of();
             }
+            session.restore(fromDeadOwner == null ? saved : merge(saved, fromDeadOwner));
         });
         vertx.setTimer(Math.max(1, lateSweepAfter.toMillis()), id -> {
             if (session.isClosed()) {
@@ -213,6 +245,78 @@ public class PersistentSessions {
                 }
             });
         });
+    }
+
+    /** A dead gateway's unread deliveries, read once and shared by its sessions' resumptions for a while. */
+    private CompletionStage<List<Envelope>> unreadOf(String gatewayId) {
+        long now = System.currentTimeMillis();
+        unreadByGateway.values().removeIf(u -> now - u.readAtMillis() > 2 * UNREAD_REUSE_MILLIS);
+        return unreadByGateway.compute(gatewayId, (id, old) -> old != null && now - old.readAtMillis() < UNREAD_REUSE_MILLIS
+                ? old : new Unread(now, bus.unreadDeliveries(id, UNREAD_LIMIT).toCompletableFuture())).messages();
+    }
+
+    /** The messages a session's plain subscriptions match, as the session would have queued them. */
+    static List<PendingMessage> matching(SessionRecord session, List<Envelope> messages) {
+        List<PendingMessage> mine = new ArrayList<>();
+        for (Envelope m : messages) {
+            int options = -1;
+            int[] ids = new int[0];
+            for (Map.Entry<String, Integer> s : session.subscriptions().entrySet()) {
+                String filter = s.getKey();
+                if (SharedSubscription.isShared(filter) || !Topics.matches(filter, m.topic())
+                        || (SubscriptionOptions.noLocal(s.getValue()) && session.clientId().equals(m.publisherId()))) {
+                    continue;
+                }
+                options = options < 0 ? s.getValue() : SubscriptionOptions.merge(options, s.getValue());
+                int id = session.subscriptionId(filter);
+                if (id != 0) {
+                    ids = java.util.Arrays.copyOf(ids, ids.length + 1);
+                    ids[ids.length - 1] = id;
+                }
+            }
+            int qos = options < 0 ? 0 : Math.min(m.qos(), SubscriptionOptions.qos(options));
+            if (qos > 0) {
+                mine.add(PendingMessage.queued(m, qos, m.retain() && SubscriptionOptions.retainAsPublished(options), ids));
+            }
+        }
+        return mine;
+    }
+
+    /**
+     * The offline queue and the messages recovered from a dead owner, as one queue: what was in
+     * flight first, then the rest by the time it was published (the two sources interleave in
+     * time), each message once.
+     */
+    static List<PendingMessage> merge(List<PendingMessage> saved, List<PendingMessage> recovered) {
+        List<PendingMessage> inFlight = new ArrayList<>();
+        List<PendingMessage> rest = new ArrayList<>();
+        java.util.Set<MessageKey> seen = new java.util.HashSet<>();
+        for (PendingMessage p : saved) {
+            if (p.released() || p.packetId() != 0) {
+                inFlight.add(p);
+            } else {
+                rest.add(p);
+            }
+            if (p.message() != null) {
+                seen.add(MessageKey.of(p.message()));
+            }
+        }
+        for (PendingMessage p : recovered) {
+            if (seen.add(MessageKey.of(p.message()))) {
+                rest.add(p);
+            }
+        }
+        rest.sort(java.util.Comparator.comparingLong(p -> p.message().createdAtMillis()));
+        inFlight.addAll(rest);
+        return inFlight;
+    }
+
+    /** What identifies one published message across copies of it. */
+    private record MessageKey(long createdAtMillis, String topic, String publisherId, String origin, int payloadHash) {
+        static MessageKey of(Envelope m) {
+            return new MessageKey(m.createdAtMillis(), m.topic(), m.publisherId(), m.originGateway(),
+                    java.util.Arrays.hashCode(m.payload()));
+        }
     }
 
     /** Records the session as connected here, with its subscriptions; after CONNECT and every (un)subscribe. */
