@@ -53,7 +53,10 @@ public final class ClientSession {
     private final int inflightWindow;
     private final int maxQueued;
     private final GatewayMetrics metrics;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ClientSession.class);
+
     private final OrderedAcks acks;
+    private volatile boolean reportedQueueFull;
     private final String peer;
 
     private final Map<String, Integer> subscriptions = new ConcurrentHashMap<>();
@@ -213,6 +216,12 @@ public final class ClientSession {
         }
         if (dropped > 0) {
             metrics.dropped(DropReason.QUEUE_FULL, dropped);
+            if (!reportedQueueFull) {
+                reportedQueueFull = true; // once per connection: a slow client would otherwise flood the log
+                LOG.infof("client '%s': its queue is full (mqtt.max-queued-messages=%d, %d in flight); the oldest"
+                        + " messages are dropped and counted as dropped{reason=queue_full}", clientId, maxQueued,
+                        inflightCount());
+            }
         }
         drain();
     }
