@@ -33,6 +33,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * takes the connection's own lock while writing) by one drainer at a time, so per-client order
  * holds. Writes from a thread other than the connection's event loop are queued by Vert.x and
  * flushed once per burst, which is what makes a delivery batch cost one flush per connection.
+ *
+ * <p>A persistent session outlives its connection: {@link #park} hands what it still owes the
+ * client (in flight with packet ids, then queued) to {@link PersistentSessions} and sends later
+ * messages there; a resumed session is created {@link #hold held} and {@link #restore} puts the
+ * saved messages ahead of whatever arrived meanwhile.
  */
 public final class ClientSession {
 
