@@ -4,7 +4,6 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -182,9 +181,6 @@ class Section3_14_DisconnectIT {
      * CONNECT: a session opened with 60 s and closed with 0 ends with the connection.
      */
     @Test
-    @Disabled("gap: a DISCONNECT with Session Expiry Interval 0 does not end a session opened with 60 s: a reconnect"
-            + " with clean start 0 gets Session Present 1 (also seconds later) and the QoS 1 messages published"
-            + " meanwhile; the session record written at CONNECT keeps the CONNECT's interval")
     void section_3_14_2_2_2_v5_disconnectCanEndThePersistentSession() throws Exception {
         try (Wire w = Wire.connect5(port, "d5-end-session", false, sessionExpiry(60))) {
             w.subscribe("end/session", 1);
@@ -218,8 +214,6 @@ class Section3_14_DisconnectIT {
      * will, not deleted by a valid DISCONNECT, is published ([MQTT-3.1.2-8]).
      */
     @Test
-    @Disabled("gap: the DISCONNECT is taken as a normal one: the connection is closed without DISCONNECT 0x82 and the"
-            + " will is discarded (ConnectHandler ignores the interval for a non-persistent session)")
     void section_3_14_2_2_2_v5_nonZeroSessionExpiryAfterZeroIsAProtocolErrorAndTheWillIsPublished() throws Exception {
         Hive.Inbox5 watcher = Hive.Inbox5.connect(port, "d5-watch-extend").subscribe("will5/extend", 0);
         try (Wire w = withWill5("d5-extend-will", "will5/extend", new byte[0])) {
@@ -234,8 +228,6 @@ class Section3_14_DisconnectIT {
 
     /** MQTT 5.0 [MQTT-3.14.1-1]: a DISCONNECT with non-zero reserved bits is answered with DISCONNECT 0x81 (Malformed Packet). */
     @Test
-    @Disabled("gap: the connection is closed without a DISCONNECT 0x81: Netty's decoder rejects the packet before the"
-            + " gateway sees it, and nothing answers decoder failures of MQTT 5 clients")
     void mqtt_3_14_1_1_v5_disconnectWithReservedBitsSetGetsDisconnect0x81() throws Exception {
         try (Wire w = Wire.connect5(port, "d5-bad")) {
             w.send(new byte[] {(byte) 0xE2, 0});

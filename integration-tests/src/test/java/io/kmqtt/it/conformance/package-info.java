@@ -32,8 +32,9 @@
  * <h2>Gaps</h2>
  * A test that shows the broker violating a statement stays in the suite, disabled with
  * {@code @Disabled("gap: <what the broker does instead>")}, so that it can be enabled once the
- * broker conforms. Not covered here, being worked on elsewhere: subscription identifiers on
- * outgoing PUBLISH, topic aliases from server to client, Server Keep Alive, and shared
- * subscription members leaving.
+ * broker conforms. Covered elsewhere, by feature: Subscription Identifiers on outgoing PUBLISH,
+ * topic aliases towards the client, Server Keep Alive and the gateway's Receive Maximum
+ * ({@code Mqtt5OutboundIT}); a shared-subscription member leaving ({@code SharedSubscriptionsIT});
+ * persistent sessions across gateways ({@code PersistentSessionsIT}).
  */
 package io.kmqtt.it.conformance;

@@ -129,6 +129,14 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
     @Override
     public void handle(MqttEndpoint endpoint) {
         boolean v5 = endpoint.protocolVersion() == 5;
+        String malformed = malformedConnect(endpoint);
+        if (malformed != null) {
+            // MQTT-3.1.4-1: a CONNECT that does not conform is closed without CONNACK.
+            LOG.infof("CONNECT from %s (client '%s') closed without CONNACK: %s", endpoint.remoteAddress(),
+                    endpoint.clientIdentifier(), malformed);
+            endpoint.close();
+            return;
+        }
         if (shuttingDown) {
             refuseShuttingDown(endpoint);
             return;
@@ -211,6 +219,22 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         }
     }
 
+    /** What makes the CONNECT's flags non-conforming (which Netty's decoder lets through), or null. */
+    static String malformedConnect(MqttEndpoint endpoint) {
+        var will = endpoint.will();
+        if (will != null && !will.isWillFlag() && (will.getWillQos() != 0 || will.isWillRetain())) {
+            return "Will QoS or Will Retain set without the Will Flag (MQTT-3.1.2-13, -15)";
+        }
+        if (will != null && will.isWillFlag() && will.getWillQos() > 2) {
+            return "Will QoS 3 (MQTT-3.1.2-14)";
+        }
+        var auth = endpoint.auth();
+        if (endpoint.protocolVersion() != 5 && auth != null && auth.getUsername() == null && auth.getPassword() != null) {
+            return "a password without a user name (MQTT-3.1.2-22)";
+        }
+        return null;
+    }
+
     private static void refuse(MqttEndpoint endpoint, MqttConnectReturnCode code, String why) {
         LOG.infof("CONNECT from %s (client '%s', user '%s') refused with %s: %s", endpoint.remoteAddress(),
                 endpoint.clientIdentifier(), endpoint.auth() == null ? "" : endpoint.auth().getUsername(), code, why);
@@ -267,7 +291,11 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         endpoint.disconnectMessageHandler(msg -> {
             // MQTT 5 reason 0x04 asks for the will to be sent anyway (MQTT 5.0 section 3.14.2.1).
             normalDisconnect[0] = msg.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE;
-            updateSessionExpiry(session, msg.properties());
+            if (!updateSessionExpiry(session, msg.properties())) {
+                normalDisconnect[0] = false; // not a valid DISCONNECT: the will stays (MQTT-3.1.2-8)
+                Disconnects.disconnect(endpoint, MqttDisconnectReasonCode.PROTOCOL_ERROR,
+                        "DISCONNECT sets a Session Expiry Interval on a session that had none (MQTT 5.0 section 3.14.2.2.2)");
+            }
         });
         endpoint.exceptionHandler(error -> {
             if (metrics.connectionError(error)) {
@@ -397,15 +425,26 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         return CompletableFuture.allOf(routes.toArray(CompletableFuture[]::new)).handle((ok, error) -> null);
     }
 
-    /** MQTT 5: a DISCONNECT may change the Session Expiry Interval, but not from 0 (MQTT-3.14.2-2). */
-    private void updateSessionExpiry(ClientSession session, MqttProperties properties) {
-        if (properties == null || !session.persistent()) {
-            return;
+    /**
+     * MQTT 5.0 section 3.14.2.2.2: a DISCONNECT may change the Session Expiry Interval (0 ends the
+     * session with the connection), but not from 0. Returns false for that protocol error.
+     */
+    private boolean updateSessionExpiry(ClientSession session, MqttProperties properties) {
+        if (properties == null) {
+            return true;
         }
         MqttProperties.MqttProperty<?> p = properties.getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
-        if (p != null && p.value() instanceof Integer seconds) {
-            session.sessionExpirySeconds(Math.min(Integer.toUnsignedLong(seconds), config.maxSessionExpiry().toSeconds()));
+        if (p == null || !(p.value() instanceof Integer seconds)) {
+            return true;
         }
+        if (!session.persistent()) {
+            return seconds == 0;
+        }
+        session.sessionExpirySeconds(Math.min(Integer.toUnsignedLong(seconds), config.maxSessionExpiry().toSeconds()));
+        if (seconds == 0) {
+            session.endsWithConnection();
+        }
+        return true;
     }
 
     private void onClose(ClientSession session, boolean normalDisconnect) {
@@ -413,6 +452,9 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         sessions.unregister(session);
         List<ClientSession.Unfinished> unfinishedShared = session.takeUnfinishedShared();
         boolean livesOn = session.persistent() && persistentSessions.connectionClosed(session, replacedHere);
+        if (session.endedByDisconnect() && !replacedHere && !session.isTakenOver()) {
+            persistentSessions.discard(session.clientId(), false); // its DISCONNECT set the expiry to 0
+        }
         session.markClosed();
         // The routes of groups it leaves go first, so that the router does not pick this gateway for what it hands off.
         CompletionStage<Void> left = livesOn ? subscriptions.leaveSharedGroups(session) : subscriptions.unsubscribeAll(session);

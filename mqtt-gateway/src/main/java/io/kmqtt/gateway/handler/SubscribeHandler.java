@@ -64,6 +64,12 @@ public final class SubscribeHandler {
 
     public void handle(MqttSubscribeMessage message) {
         List<MqttTopicSubscription> requested = message.topicSubscriptions();
+        if (requested.isEmpty()) {
+            // MQTT-3.8.3-3 (3.1.1) / MQTT-3.8.3-2 (5.0): a SUBSCRIBE needs at least one filter.
+            Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.PROTOCOL_ERROR,
+                    "SUBSCRIBE without a topic filter");
+            return;
+        }
         int subscriptionId = subscriptionIdentifier(message);
         if (subscriptionId < 0) {
             // MQTT 5.0 section 3.8.2.1.2: a Subscription Identifier of 0 is a protocol error.

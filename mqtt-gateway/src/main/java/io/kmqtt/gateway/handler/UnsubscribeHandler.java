@@ -38,6 +38,12 @@ public final class UnsubscribeHandler {
 
     public void handle(MqttUnsubscribeMessage message) {
         List<String> filters = message.topics();
+        if (filters.isEmpty()) {
+            // MQTT-3.10.3-2: an UNSUBSCRIBE needs at least one filter.
+            Disconnects.disconnect(session.endpoint(), io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode.PROTOCOL_ERROR,
+                    "UNSUBSCRIBE without a topic filter");
+            return;
+        }
         List<MqttUnsubAckReasonCode> codes = new ArrayList<>(filters.size());
         List<CompletableFuture<?>> withdrawals = new ArrayList<>();
         for (String filter : filters) {

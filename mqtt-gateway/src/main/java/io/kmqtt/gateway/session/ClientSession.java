@@ -84,6 +84,7 @@ public final class ClientSession {
     /** Another connection took the client id over; discard: the new one started clean. */
     private volatile String takenOverBy;
     private volatile boolean discardOnTakeover;
+    private volatile boolean endedByDisconnect;
     private int nextPacketId = 1;
     private final AtomicInteger drainRequests = new AtomicInteger();
     private volatile boolean closed;
@@ -414,6 +415,15 @@ public final class ClientSession {
 
     public boolean persistent() {
         return sessionExpirySeconds > 0;
+    }
+
+    /** The client's DISCONNECT set its Session Expiry Interval to 0: the persistent session ends with it. */
+    public void endsWithConnection() {
+        endedByDisconnect = true;
+    }
+
+    public boolean endedByDisconnect() {
+        return endedByDisconnect;
     }
 
     /** Queue messages without sending them until {@link #restore} runs. Call before the session is registered. */
