@@ -75,6 +75,8 @@ public class MqttListener {
     @Inject
     PersistentSessions persistentSessions;
     @Inject
+    io.kmqtt.gateway.session.KeepAliveWatch keepAliveWatch;
+    @Inject
     SysTopics sys;
     @Inject
     MeterRegistry registry;
@@ -124,6 +126,7 @@ public class MqttListener {
         retained.start();
         commands.start();
         persistentSessions.start();
+        keepAliveWatch.start();
         io.micrometer.core.instrument.Gauge.builder("mqtt.sessions.parked", persistentSessions, PersistentSessions::parkedCount)
                 .description("persistent sessions held here whose client is disconnected").register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("mqtt.sessions.store.failures", persistentSessions,
@@ -179,6 +182,7 @@ public class MqttListener {
         }
         commands.stop();
         persistentSessions.stop();
+        keepAliveWatch.stop();
         bans.stop();
         retained.stop();
         if (deliveries != null) {

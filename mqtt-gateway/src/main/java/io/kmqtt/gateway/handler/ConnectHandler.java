@@ -22,6 +22,7 @@ import io.kmqtt.gateway.session.LocalSubscriptions;
 import io.kmqtt.gateway.session.MqttProperties5;
 import io.kmqtt.gateway.session.SessionRegistry;
 import io.kmqtt.gateway.session.PersistentSessions;
+import io.kmqtt.gateway.session.KeepAliveWatch;
 import io.kmqtt.gateway.session.SharedHandOff;
 import io.kmqtt.gateway.session.WillMessages;
 import io.kmqtt.core.state.SessionRecord;
@@ -72,13 +73,16 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
     private final WillMessages wills;
     private final PersistentSessions persistentSessions;
     private final SharedHandOff sharedHandOff;
+    private final KeepAliveWatch keepAliveWatch;
     private volatile boolean shuttingDown;
 
     @Inject
     public ConnectHandler(GatewayConfig config, MessageBus bus, GatewayRef gateway, SessionRegistry sessions,
                           LocalSubscriptions subscriptions, GatewayMetrics metrics, AuthBackend authBackend,
                           ClientPresence presence, BanList bans, ClusterCommands commands, RetainedMessages retained,
-                          WillMessages wills, PersistentSessions persistentSessions, SharedHandOff sharedHandOff) {
+                          WillMessages wills, PersistentSessions persistentSessions, SharedHandOff sharedHandOff,
+                          KeepAliveWatch keepAliveWatch) {
+        this.keepAliveWatch = keepAliveWatch;
         this.sharedHandOff = sharedHandOff;
         this.wills = wills;
         this.persistentSessions = persistentSessions;
@@ -281,13 +285,18 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         boolean[] normalDisconnect = {false};
 
         endpoint.publishAutoAck(false);
-        endpoint.publishHandler(publish::handle);
-        endpoint.publishReleaseHandler(publish::handleRelease);
-        endpoint.subscribeHandler(subscribe::handle);
-        endpoint.unsubscribeHandler(unsubscribe::handle);
-        endpoint.publishAcknowledgeHandler(session::onPubAck);
-        endpoint.publishReceivedHandler(session::onPubRec);
-        endpoint.publishCompletionHandler(session::onPubComp);
+        int serverKeepAlive = serverKeepAlive(endpoint);
+        boolean watched = serverKeepAlive > 0;
+        endpoint.publishHandler(touching(session, watched, publish::handle));
+        endpoint.publishReleaseHandler(touching(session, watched, publish::handleRelease));
+        endpoint.subscribeHandler(touching(session, watched, subscribe::handle));
+        endpoint.unsubscribeHandler(touching(session, watched, unsubscribe::handle));
+        endpoint.publishAcknowledgeHandler(touching(session, watched, session::onPubAck));
+        endpoint.publishReceivedHandler(touching(session, watched, session::onPubRec));
+        endpoint.publishCompletionHandler(touching(session, watched, session::onPubComp));
+        if (watched) {
+            endpoint.pingHandler(v -> session.touch());
+        }
         endpoint.disconnectMessageHandler(msg -> {
             // MQTT 5 reason 0x04 asks for the will to be sent anyway (MQTT 5.0 section 3.14.2.1).
             normalDisconnect[0] = msg.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE;
@@ -344,11 +353,9 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
                 connack.add(new MqttProperties.IntegerProperty(
                         MqttProperties.MqttPropertyType.RECEIVE_MAXIMUM.value(), config.receiveMaximum()));
             }
-            int keepAlive = endpoint.keepAliveTimeSeconds();
-            if (config.maxKeepAlive().isPresent()
-                    && (keepAlive == 0 || keepAlive > config.maxKeepAlive().getAsInt())) {
+            if (serverKeepAlive > 0) {
                 connack.add(new MqttProperties.IntegerProperty(
-                        MqttProperties.MqttPropertyType.SERVER_KEEP_ALIVE.value(), config.maxKeepAlive().getAsInt()));
+                        MqttProperties.MqttPropertyType.SERVER_KEEP_ALIVE.value(), serverKeepAlive));
             }
             if (expiry != requestedExpiry) {
                 // The server's value replaces the client's (MQTT 5.0 section 3.2.2.3.2).
@@ -364,6 +371,9 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
             return;
         }
         metrics.connected();
+        if (watched) {
+            keepAliveWatch.watch(session, serverKeepAlive);
+        }
         commands.announceConnected(session.clientId(), discard);
         if (resumed.isPresent()) {
             resume(session, resumed.get(), previous);
@@ -447,7 +457,26 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         return true;
     }
 
+    /** The MQTT 5 Server Keep Alive this connection is told (mqtt.max-keep-alive), or 0 if it keeps its own. */
+    private int serverKeepAlive(MqttEndpoint endpoint) {
+        if (endpoint.protocolVersion() != 5 || config.maxKeepAlive().isEmpty()) {
+            return 0;
+        }
+        int max = config.maxKeepAlive().getAsInt();
+        int asked = endpoint.keepAliveTimeSeconds();
+        return asked == 0 || asked > max ? max : 0;
+    }
+
+    /** The handler, noting the packet's arrival first when the gateway watches this connection's keep alive. */
+    private static <T> Handler<T> touching(ClientSession session, boolean watched, Handler<T> handler) {
+        return watched ? packet -> {
+            session.touch();
+            handler.handle(packet);
+        } : handler;
+    }
+
     private void onClose(ClientSession session, boolean normalDisconnect) {
+        keepAliveWatch.unwatch(session);
         boolean replacedHere = sessions.get(session.clientId()) != session;
         sessions.unregister(session);
         List<ClientSession.Unfinished> unfinishedShared = session.takeUnfinishedShared();
