@@ -36,6 +36,7 @@ import static org.awaitility.Awaitility.await;
  * queues, real clients (Paho for 3.1.1, HiveMQ for 5) and raw bytes where a library hides what is
  * tested (packet ids and DUP of resent messages).
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class PersistentSessionsIT {
 
     private static final int MAX_QUEUED = 50;
@@ -311,6 +312,38 @@ class PersistentSessionsIT {
         back.client.disconnect();
         pub.disconnect();
         sub.client.toAsync().disconnect();
+    }
+
+    /**
+     * Redis, which holds the offline queues, goes down: messages for a disconnected session are
+     * counted as lost (store_unavailable), nothing crashes, and once Redis is back the session
+     * resumes with its subscriptions and queues again.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+    void aRedisOutageLosesOnlyWhatCouldNotBeQueued() throws Exception {
+        V5 sub = new V5(gw1.port(), "p5-redis-outage");
+        sub.connect(false, 300);
+        sub.client.subscribeWith().topicFilter("psr/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        sub.client.disconnect();
+        double failedBefore = Scrape.of(gw1.httpPort()).value("mqtt_messages_dropped_total", "reason", "store_unavailable");
+
+        redis.kill();
+        Mqtt5BlockingClient pub = Clients.connect(gw2.port(), "psr-pub");
+        Clients.publish(pub, "psr/a", "during-outage", MqttQos.AT_LEAST_ONCE);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+                Scrape.of(gw1.httpPort()).value("mqtt_messages_dropped_total", "reason", "store_unavailable") - failedBefore)
+                .isEqualTo(1));
+        redis.restart();
+
+        Clients.publish(pub, "psr/a", "after-outage", MqttQos.AT_LEAST_ONCE);
+        V5 back = new V5(gw2.port(), "p5-redis-outage");
+        assertThat(back.connect(false, 300).isSessionPresent()).isTrue();
+        assertThat(back.await(1, Duration.ofSeconds(15)).stream().map(Clients::text)).containsExactly("after-outage");
+        Clients.publish(pub, "psr/b", "live", MqttQos.AT_LEAST_ONCE);
+        assertThat(back.await(1, Duration.ofSeconds(15)).stream().map(Clients::text)).containsExactly("live");
+        back.client.disconnect();
+        pub.disconnect();
     }
 
     // ---- helpers --------------------------------------------------------------------------
