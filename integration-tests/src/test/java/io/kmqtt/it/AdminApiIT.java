@@ -158,6 +158,7 @@ class AdminApiIT {
                         .body("meta.count", equalTo(1)).body("data[0].node", equalTo("gw-1"))
                         .body("data[0].connected", equalTo(false)));
         asAdmin().get("/api/v1/clients/sleeper/subscriptions").then().statusCode(200).body("topic", hasItems("sleep/#"));
+        asAdmin().get("/api/v1/clients/sleeper").then().statusCode(200).body("connected", equalTo(false));
 
         Mqtt5BlockingClient back = Mqtt5Client.builder().identifier("sleeper").serverHost("127.0.0.1")
                 .serverPort(gw2.port()).buildBlocking();
@@ -166,7 +167,21 @@ class AdminApiIT {
             asAdmin().get("/api/v1/clients?clientid_prefix=sleeper").then().body("meta.count", equalTo(1))
                     .body("data[0].node", equalTo("gw-2")).body("data[0].connected", equalTo(true));
         });
-        back.disconnectWith().sessionExpiryInterval(0).send();
+        back.disconnect();
+
+        // An operator ends the disconnected session: it leaves the listing, and a return starts afresh.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                asAdmin().get("/api/v1/clients?clientid_prefix=sleeper&conn_state=disconnected").then()
+                        .body("meta.count", equalTo(1)));
+        asAdmin().delete("/api/v1/clients/sleeper").then().statusCode(204);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                asAdmin().get("/api/v1/clients?clientid_prefix=sleeper").then().body("meta.count", equalTo(0)));
+        Mqtt5BlockingClient again = Mqtt5Client.builder().identifier("sleeper").serverHost("127.0.0.1")
+                .serverPort(gw1.port()).buildBlocking();
+        Thread.sleep(1000); // the sessions table's tombstone reaches gw-1 within milliseconds
+        assertThat(again.connectWith().cleanStart(false).sessionExpiryInterval(300).send().isSessionPresent())
+                .as("the session was ended").isFalse();
+        again.disconnectWith().sessionExpiryInterval(0).send();
     }
 
     @Test

@@ -99,12 +99,11 @@ public class ClientResource {
 
     @DELETE
     @Path("/{clientid}")
-    @Operation(summary = "Kick the client, wherever it is connected (MQTT 5: DISCONNECT 0x98)")
+    @Operation(summary = "Kick the client, wherever it is connected (MQTT 5: DISCONNECT 0x98); a persistent session"
+            + " stays. For a disconnected persistent session: end it, with its subscriptions and queued messages")
     public Response kick(@PathParam("clientid") String clientId, @Context ContainerRequestContext request) {
-        if (!find(clientId).connected()) {
-            throw ApiErrors.notFound("connected client '" + clientId + "'");
-        }
-        command(ClusterCommand.Type.KICK, clientId, null, 0, request);
+        ClusterCommand.Type type = find(clientId).connected() ? ClusterCommand.Type.KICK : ClusterCommand.Type.DISCARD_SESSION;
+        command(type, clientId, null, 0, request);
         return Response.noContent().build();
     }
 

@@ -40,7 +40,9 @@ public record ClusterCommand(Type type, String clientId, String origin, String f
          * The gateway that held the client's session has saved what it had queued and in flight to
          * the offline queue: the gateway named in {@code filter} may now read it.
          */
-        RELEASED
+        RELEASED,
+        /** End the client's disconnected persistent session (admin API); the gateway parking it drops it. */
+        DISCARD_SESSION
     }
 
     public ClusterCommand {

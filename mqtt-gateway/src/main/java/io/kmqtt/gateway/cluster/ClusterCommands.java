@@ -83,6 +83,13 @@ public class ClusterCommands {
             wills.cancel(command.clientId()); // it connected again elsewhere within its Will Delay Interval
             persistentSessions.takenOverElsewhere(command.clientId(), discard, command.origin());
         }
+        if (command.type() == ClusterCommand.Type.DISCARD_SESSION) {
+            if (persistentSessions.isParkedHere(command.clientId())) {
+                LOG.infof("client '%s': its disconnected session ended by %s", command.clientId(), command.origin());
+                persistentSessions.discard(command.clientId(), false);
+            }
+            return;
+        }
         if (command.type() == ClusterCommand.Type.RELEASED) {
             if (command.filter().equals(self.toString())) {
                 persistentSessions.released(command.clientId(),
@@ -111,7 +118,7 @@ public class ClusterCommands {
                             persistentSessions.saveConnected(session);
                         });
             });
-            case RELEASED -> {
+            case RELEASED, DISCARD_SESSION -> {
             }
             case UNSUBSCRIBE -> session.onLoop(() -> {
                 var withdrawal = subscriptions.unsubscribe(session, command.filter());
