@@ -76,6 +76,7 @@ final class Cluster implements AutoCloseable {
         env.putAll(extraEnv);
         ChildProcess p = launch("mqtt-gateway", id, env);
         p.awaitLogLine("listening on 127.0.0.1:" + mqttPort, Duration.ofSeconds(60));
+        p.awaitLogLine("Listening on", Duration.ofSeconds(60)); // HTTP (metrics) opens after the start-up observers
         return new Gateway(id, mqttPort, httpPort, p);
     }
 
@@ -94,6 +95,7 @@ final class Cluster implements AutoCloseable {
         env.putAll(extraEnv);
         ChildProcess p = launch("routing-service", name, env);
         p.awaitLogLine("routing service started", Duration.ofSeconds(60));
+        p.awaitLogLine("Listening on", Duration.ofSeconds(60)); // HTTP (metrics) opens after the start-up observers
         return p;
     }
 
