@@ -52,17 +52,22 @@ final class Clients {
 
         /** Waits for n messages and returns their payloads as strings, in arrival order. */
         List<Mqtt5Publish> await(int n, Duration timeout) throws InterruptedException {
-            List<Mqtt5Publish> out = new ArrayList<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (out.size() < n) {
-                Mqtt5Publish p = received.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (p == null) {
-                    break;
-                }
-                out.add(p);
-            }
-            return out;
+            return take(received, n, timeout);
         }
+    }
+
+    /** Up to n items from the queue, waiting at most the timeout for all of them together. */
+    static <T> List<T> take(BlockingQueue<T> queue, int n, Duration timeout) throws InterruptedException {
+        List<T> out = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (out.size() < n) {
+            T item = queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (item == null) {
+                break;
+            }
+            out.add(item);
+        }
+        return out;
     }
 
     static String text(Mqtt5Publish p) {

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -73,13 +72,7 @@ class ListenersIT {
     }
 
     static ChildProcess startBroker(String name, int port, Map<String, String> extra) throws Exception {
-        Map<String, String> env = new HashMap<>(Map.of("MQTT_TCP_PORT", Integer.toString(port), "QUARKUS_HTTP_PORT", "0",
-                "MQTT_WS_PORT", "0", "JAVA_OPTS", "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
-        env.putAll(extra);
-        ChildProcess p = ChildProcess.start(List.of(Cluster.ROOT.resolve("bin/broker").toString()), env,
-                Path.of(Cluster.ROOT.resolve("integration-tests/target").toString(), name + ".log"));
-        p.awaitLogLine("listening on 127.0.0.1:" + port + " (TCP)", Duration.ofSeconds(120));
-        return p;
+        return StandaloneBroker.start(name, port, extra);
     }
 
     @Test

@@ -12,8 +12,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,12 +36,8 @@ class Mqtt5OutboundIT {
     @BeforeAll
     static void startBroker() throws Exception {
         port = FreePorts.find();
-        Path log = Files.createDirectories(Cluster.ROOT.resolve("integration-tests/target")).resolve("mqtt5-outbound.log");
-        broker = ChildProcess.start(List.of(Cluster.ROOT.resolve("bin/broker").toString()),
-                Map.of("MQTT_TCP_PORT", Integer.toString(port), "QUARKUS_HTTP_PORT", "0", "MQTT_WS_PORT", "0",
-                        "MQTT_MAX_KEEP_ALIVE", Integer.toString(MAX_KEEP_ALIVE), "MQTT_RECEIVE_MAXIMUM", "2",
-                        "JAVA_OPTS", "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"), log);
-        broker.awaitLogLine("listening on 127.0.0.1:" + port + " (TCP)", Duration.ofSeconds(120));
+        broker = StandaloneBroker.start("mqtt5-outbound", port,
+                Map.of("MQTT_MAX_KEEP_ALIVE", Integer.toString(MAX_KEEP_ALIVE), "MQTT_RECEIVE_MAXIMUM", "2"));
     }
 
     @AfterAll
@@ -128,7 +122,7 @@ class Mqtt5OutboundIT {
             }
             pub.disconnect();
 
-            List<byte[]> publishes = readPackets(raw, 4);
+            List<byte[]> publishes = raw.readPackets(4, Duration.ofSeconds(10));
             // PUBLISH QoS 0: topic length(2) topic, properties length, properties, payload
             assertThat(topicOf(publishes.get(0))).isEqualTo("ta/one");
             assertThat(aliasOf(publishes.get(0))).isEqualTo(1);
@@ -189,18 +183,18 @@ class Mqtt5OutboundIT {
     void receiveMaximumOfTheGatewayIsAnnouncedAndEnforced() throws Exception {
         try (RawMqtt raw = new RawMqtt(port)) {
             raw.send(RawMqtt.connect5("rm-client", new byte[0]));
-            byte[] connack = readPackets(raw, 1).get(0);
+            byte[] connack = raw.readPackets(1, Duration.ofSeconds(10)).get(0);
             assertThat(indexOf(connack, new byte[]{0x21, 0, 2})).as("Receive Maximum 2 in CONNACK").isPositive();
             for (int id = 1; id <= 2; id++) {
                 // QoS 2 without PUBREL: each stays unfinished.
                 raw.send(RawMqtt.publish5(0x04, RawMqtt.str("rm/t"), RawMqtt.u16(id), new byte[0], new byte[]{1}));
-                assertThat(readPackets(raw, 1).get(0)[0] & 0xFF).as("PUBREC").isEqualTo(0x50);
+                assertThat(raw.readPackets(1, Duration.ofSeconds(10)).get(0)[0] & 0xFF).as("PUBREC").isEqualTo(0x50);
             }
             // A repeat of an unfinished one is allowed (it is not a new exchange).
             raw.send(RawMqtt.publish5(0x04 | 0x08, RawMqtt.str("rm/t"), RawMqtt.u16(2), new byte[0], new byte[]{1}));
-            assertThat(readPackets(raw, 1).get(0)[0] & 0xFF).as("PUBREC again").isEqualTo(0x50);
+            assertThat(raw.readPackets(1, Duration.ofSeconds(10)).get(0)[0] & 0xFF).as("PUBREC again").isEqualTo(0x50);
             raw.send(RawMqtt.publish5(0x04, RawMqtt.str("rm/t"), RawMqtt.u16(3), new byte[0], new byte[]{1}));
-            byte[] disconnect = readPackets(raw, 1).get(0);
+            byte[] disconnect = raw.readPackets(1, Duration.ofSeconds(10)).get(0);
             assertThat(disconnect[0] & 0xFF).as("DISCONNECT").isEqualTo(0xE0);
             assertThat(disconnect[1] & 0xFF).as("0x93 Receive Maximum exceeded").isEqualTo(0x93);
         }
@@ -228,7 +222,7 @@ class Mqtt5OutboundIT {
                         (byte) sessionExpiry};
         raw.send(RawMqtt.packet(0x10, RawMqtt.str("MQTT"), new byte[]{5, (byte) (cleanStart ? 0x02 : 0x00), 0, 60},
                 RawMqtt.varInt(props.length), props, RawMqtt.str(clientId)));
-        byte[] connack = readPackets(raw, 1).get(0);
+        byte[] connack = raw.readPackets(1, Duration.ofSeconds(10)).get(0);
         assertThat(connack[0] & 0xFF).as("CONNACK").isEqualTo(0x20);
         assertThat(connack[2]).as("reason code").isZero();
         return connack[1] == 1;
@@ -239,7 +233,7 @@ class Mqtt5OutboundIT {
         byte[] props = id == 0 ? new byte[0] : RawMqtt.concat(new byte[]{0x0B}, RawMqtt.varInt(id));
         raw.send(RawMqtt.packet(0x82, RawMqtt.u16(packetId), RawMqtt.varInt(props.length), props, RawMqtt.str(filter),
                 new byte[]{1}));
-        byte[] suback = readPackets(raw, 1).get(0);
+        byte[] suback = raw.readPackets(1, Duration.ofSeconds(10)).get(0);
         assertThat(suback[0] & 0xFF).as("SUBACK").isEqualTo(0x90);
     }
 
@@ -248,7 +242,7 @@ class Mqtt5OutboundIT {
 
     /** Reads the next packet, which must be a PUBLISH, and decodes what the tests look at. */
     private static Publish nextPublish(RawMqtt raw) throws Exception {
-        byte[] p = readPackets(raw, 1).get(0);
+        byte[] p = raw.readPackets(1, Duration.ofSeconds(10)).get(0);
         assertThat(p[0] & 0xF0).as("PUBLISH").isEqualTo(0x30);
         int qos = (p[0] >> 1) & 3;
         int at = 1;
@@ -299,25 +293,6 @@ class Mqtt5OutboundIT {
                 return new int[]{value, at};
             }
         }
-    }
-
-    private static List<byte[]> readPackets(RawMqtt raw, int n) throws Exception {
-        List<byte[]> packets = new java.util.ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            byte[] header = raw.read(1, Duration.ofSeconds(10));
-            int length = 0;
-            int shift = 0;
-            while (true) {
-                byte b = raw.read(1, Duration.ofSeconds(10))[0];
-                length |= (b & 0x7F) << shift;
-                shift += 7;
-                if ((b & 0x80) == 0) {
-                    break;
-                }
-            }
-            packets.add(RawMqtt.concat(header, raw.read(length, Duration.ofSeconds(10))));
-        }
-        return packets;
     }
 
     /** The topic of a QoS 0 PUBLISH read by readPackets (first byte, then the body). */

@@ -20,12 +20,10 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -224,20 +222,20 @@ class PersistentSessionsIT {
             Clients.publish(pub, "psi/q2", "two", MqttQos.EXACTLY_ONCE);
             pub.disconnect();
 
-            List<byte[]> publishes = readPackets(raw, 2, Duration.ofSeconds(15));
+            List<byte[]> publishes = raw.readPackets(2, Duration.ofSeconds(15));
             int q1Id = packetId(publishes.get(0), "psi/q1");
             int q2Id = packetId(publishes.get(1), "psi/q2");
             assertThat(publishes.get(0)[0] & 0x08).as("first send: DUP clear").isZero();
             // No PUBACK for "one"; PUBREC for "two", and the broker's PUBREL is never completed.
             raw.send(RawMqtt.packet(0x50, RawMqtt.u16(q2Id)));
-            List<byte[]> pubrel = readPackets(raw, 1, Duration.ofSeconds(5));
+            List<byte[]> pubrel = raw.readPackets(1, Duration.ofSeconds(5));
             assertThat(pubrel.get(0)[0] & 0xFF).isEqualTo(0x62);
             raw.close();
 
             try (RawMqtt again = new RawMqtt(gw2.port())) {
                 byte[] connack = again.send(connect311Persistent("p311-raw")).read(4, Duration.ofSeconds(5));
                 assertThat(connack[2]).as("session present").isEqualTo((byte) 1);
-                List<byte[]> resent = readPackets(again, 2, Duration.ofSeconds(15));
+                List<byte[]> resent = again.readPackets(2, Duration.ofSeconds(15));
                 assertThat(resent.get(0)[0] & 0xFF).as("PUBLISH QoS 1 with DUP").isEqualTo(0x3A);
                 assertThat(packetId(resent.get(0), "psi/q1")).isEqualTo(q1Id);
                 assertThat(resent.get(1)[0] & 0xFF).as("PUBREL").isEqualTo(0x62);
@@ -357,28 +355,6 @@ class PersistentSessionsIT {
         return RawMqtt.packet(0x10, RawMqtt.str("MQTT"), new byte[]{4, 0x00, 0, 60}, RawMqtt.str(clientId));
     }
 
-    /** Reads n whole packets (first byte, remaining length, body) from the stream. */
-    private static List<byte[]> readPackets(RawMqtt raw, int n, Duration timeout) throws Exception {
-        List<byte[]> packets = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            byte[] header = raw.read(1, timeout);
-            int length = 0;
-            int shift = 0;
-            byte[] lenBytes = new byte[0];
-            while (true) {
-                byte[] b = raw.read(1, timeout);
-                lenBytes = RawMqtt.concat(lenBytes, b);
-                length |= (b[0] & 0x7F) << shift;
-                shift += 7;
-                if ((b[0] & 0x80) == 0) {
-                    break;
-                }
-            }
-            packets.add(RawMqtt.concat(header, lenBytes, raw.read(length, timeout)));
-        }
-        return packets;
-    }
-
     /** The packet id of a QoS 1 or 2 PUBLISH to this topic (one-byte remaining length). */
     private static int packetId(byte[] publish, String topic) {
         int at = 2 + 2 + topic.getBytes(StandardCharsets.UTF_8).length;
@@ -419,16 +395,7 @@ class PersistentSessionsIT {
         }
 
         List<String> await(int n, Duration timeout) throws InterruptedException {
-            List<String> out = new ArrayList<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (out.size() < n) {
-                String p = received.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (p == null) {
-                    break;
-                }
-                out.add(p);
-            }
-            return out;
+            return Clients.take(received, n, timeout);
         }
     }
 
@@ -447,16 +414,7 @@ class PersistentSessionsIT {
         }
 
         List<Mqtt5Publish> await(int n, Duration timeout) throws InterruptedException {
-            List<Mqtt5Publish> out = new ArrayList<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (out.size() < n) {
-                Mqtt5Publish p = received.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (p == null) {
-                    break;
-                }
-                out.add(p);
-            }
-            return out;
+            return Clients.take(received, n, timeout);
         }
     }
 }

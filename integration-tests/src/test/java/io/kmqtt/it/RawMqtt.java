@@ -13,7 +13,7 @@ import java.time.Duration;
  * MQTT packets as raw bytes, for what no client library will send, and a socket that reports what
  * the broker answered and whether it closed the connection.
  */
-final class RawMqtt implements AutoCloseable {
+public final class RawMqtt implements AutoCloseable {
 
     private final Socket socket;
     private final InputStream in;
@@ -97,9 +97,32 @@ final class RawMqtt implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Reads n whole packets, each as its first byte followed by its body (the Remaining Length
+     * left out), for tests that wait for each answer.
+     */
+    java.util.List<byte[]> readPackets(int n, Duration timeout) throws IOException {
+        java.util.List<byte[]> packets = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            byte[] header = read(1, timeout);
+            int length = 0;
+            int shift = 0;
+            while (true) {
+                byte b = read(1, timeout)[0];
+                length |= (b & 0x7F) << shift;
+                shift += 7;
+                if ((b & 0x80) == 0) {
+                    break;
+                }
+            }
+            packets.add(concat(header, read(length, timeout)));
+        }
+        return packets;
+    }
+
     // ---- packet builders ------------------------------------------------------------------------
 
-    static byte[] varInt(int value) {
+    public static byte[] varInt(int value) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         do {
             int digit = value % 128;
@@ -109,20 +132,20 @@ final class RawMqtt implements AutoCloseable {
         return b.toByteArray();
     }
 
-    static byte[] str(String s) {
+    public static byte[] str(String s) {
         return utf8(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A length-prefixed "UTF-8" string of these exact bytes (valid or not). */
-    static byte[] utf8(byte[] bytes) {
+    public static byte[] utf8(byte[] bytes) {
         return concat(new byte[]{(byte) (bytes.length >> 8), (byte) bytes.length}, bytes);
     }
 
-    static byte[] u16(int v) {
+    public static byte[] u16(int v) {
         return new byte[]{(byte) (v >> 8), (byte) v};
     }
 
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             b.writeBytes(p);
@@ -131,7 +154,7 @@ final class RawMqtt implements AutoCloseable {
     }
 
     /** A packet: first byte, the minimal remaining length, the body. */
-    static byte[] packet(int firstByte, byte[]... body) {
+    public static byte[] packet(int firstByte, byte[]... body) {
         byte[] b = concat(body);
         return concat(new byte[]{(byte) firstByte}, varInt(b.length), b);
     }

@@ -6,8 +6,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,11 +24,7 @@ class ServerKeepAliveIT {
     @BeforeAll
     static void startBroker() throws Exception {
         port = FreePorts.find();
-        Path log = Files.createDirectories(Cluster.ROOT.resolve("integration-tests/target")).resolve("server-keep-alive.log");
-        broker = ChildProcess.start(List.of(Cluster.ROOT.resolve("bin/broker").toString()),
-                Map.of("MQTT_TCP_PORT", Integer.toString(port), "QUARKUS_HTTP_PORT", "0", "MQTT_WS_PORT", "0",
-                        "MQTT_MAX_KEEP_ALIVE", "1", "JAVA_OPTS", "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"), log);
-        broker.awaitLogLine("listening on 127.0.0.1:" + port + " (TCP)", Duration.ofSeconds(120));
+        broker = StandaloneBroker.start("server-keep-alive", port, Map.of("MQTT_MAX_KEEP_ALIVE", "1"));
     }
 
     @AfterAll

@@ -7,6 +7,7 @@ import io.kmqtt.core.routing.GatewayLiveness;
 import io.kmqtt.core.state.ReplicatedTable;
 import io.kmqtt.core.state.SessionRecord;
 import io.kmqtt.core.state.TableListener;
+import io.kmqtt.core.topic.MatchedSubscriptions;
 import io.kmqtt.core.topic.SharedSubscription;
 import io.kmqtt.core.topic.SubscriptionOptions;
 
@@ -36,7 +37,6 @@ import java.util.logging.Logger;
 public final class OfflineSessions implements TableListener {
 
     private static final Logger LOG = Logger.getLogger(OfflineSessions.class.getName());
-    private static final int[] NO_IDS = new int[0];
 
     private final ReplicatedTable table;
     private final SessionInbox inbox;
@@ -113,28 +113,21 @@ public final class OfflineSessions implements TableListener {
             return null;
         }
         List<CompletableFuture<?>> writes = new ArrayList<>(0);
-        Map<String, Integer> matched = new HashMap<>(4);
-        Map<String, int[]> ids = new HashMap<>(0);
+        Map<String, MatchedSubscriptions> matched = new HashMap<>(4);
         index.match(message.topic(), (clientId, subscription) -> {
-            int options = SubscriptionOptions.optionsOf(subscription);
-            if (!SubscriptionOptions.noLocal(options) || !clientId.equals(message.publisherId())) {
-                matched.merge(clientId, options, SubscriptionOptions::merge);
-                int id = SubscriptionOptions.identifierOf(subscription);
-                if (id != 0) {
-                    ids.merge(clientId, new int[] {id}, OfflineSessions::concat);
-                }
+            if (MatchedSubscriptions.deliversTo(SubscriptionOptions.optionsOf(subscription), clientId, message.publisherId())) {
+                matched.computeIfAbsent(clientId, id -> new MatchedSubscriptions()).add(subscription);
             }
         });
-        matched.forEach((clientId, options) -> {
+        matched.forEach((clientId, match) -> {
             SessionRecord session = sessions.get(clientId);
-            int qos = Math.min(message.qos(), SubscriptionOptions.qos(options));
+            int qos = match.qos(message.qos());
             if (session == null || qos == 0 || (deliveredTo.contains(session.ownerId()) && hasLiveOwner(session))) {
                 return;
             }
-            boolean retain = message.retain() && SubscriptionOptions.retainAsPublished(options);
             queued.increment();
-            writes.add(appends.append(clientId, List.of(PendingMessage.queued(message, qos, retain,
-                            ids.getOrDefault(clientId, NO_IDS))), maxQueued,
+            writes.add(appends.append(clientId, List.of(PendingMessage.queued(message, qos,
+                            match.retain(message.retain()), match.subscriptionIds())), maxQueued,
                             Math.max(1, session.expirySeconds() * 1000L))
                     .whenComplete((drops, error) -> {
                         if (error != null) {
@@ -152,12 +145,6 @@ public final class OfflineSessions implements TableListener {
         // A store failure is counted and logged above; it must not hold up the shard.
         return writes.isEmpty() ? null
                 : CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).handle((ok, error) -> null);
-    }
-
-    private static int[] concat(int[] a, int[] b) {
-        int[] both = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, both, a.length, b.length);
-        return both;
     }
 
     private boolean hasLiveOwner(SessionRecord session) {

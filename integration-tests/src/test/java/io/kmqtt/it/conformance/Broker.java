@@ -1,23 +1,16 @@
 package io.kmqtt.it.conformance;
 
+import io.kmqtt.it.StandaloneBroker;
 import io.kmqtt.testinfra.ChildProcess;
 import io.kmqtt.testinfra.FreePorts;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * The packaged standalone broker, started as a child process through {@code bin/broker} on a free
- * port (as {@code StandaloneIT} does), one per test class. Its log goes to
+ * The packaged standalone broker ({@link StandaloneBroker}) on a free port, one per test class. Its log goes to
  * {@code integration-tests/target/conformance-<name>.log}.
  */
 final class Broker implements AutoCloseable {
-
-    static final Path ROOT = Path.of(System.getProperty("kmqtt.root", "..")).toAbsolutePath().normalize();
 
     final ChildProcess process;
     final int port;
@@ -33,21 +26,7 @@ final class Broker implements AutoCloseable {
 
     static Broker start(String name, Map<String, String> extraEnv) throws Exception {
         int port = FreePorts.find();
-        Map<String, String> env = new HashMap<>(Map.of(
-                "MQTT_TCP_PORT", Integer.toString(port),
-                "QUARKUS_HTTP_PORT", "0",
-                "MQTT_WS_PORT", "0",
-                "JAVA_OPTS", "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
-        env.putAll(extraEnv);
-        Path log = Files.createDirectories(ROOT.resolve("integration-tests/target")).resolve("conformance-" + name + ".log");
-        ChildProcess process = ChildProcess.start(List.of(ROOT.resolve("bin/broker").toString()), env, log);
-        try {
-            process.awaitLogLine("listening on 127.0.0.1:" + port + " (TCP)", Duration.ofSeconds(120));
-        } catch (RuntimeException e) {
-            process.close();
-            throw e;
-        }
-        return new Broker(process, port);
+        return new Broker(StandaloneBroker.start("conformance-" + name, port, extraEnv), port);
     }
 
     @Override

@@ -13,10 +13,10 @@ import static io.kmqtt.it.conformance.Wire.ANSWER;
 import static io.kmqtt.it.conformance.Wire.PUBREL;
 import static io.kmqtt.it.conformance.Wire.QUIET;
 import static io.kmqtt.it.conformance.Wire.UNSUBACK;
-import static io.kmqtt.it.conformance.Wire.packet;
+import static io.kmqtt.it.RawMqtt.packet;
 import static io.kmqtt.it.conformance.Wire.props;
-import static io.kmqtt.it.conformance.Wire.str;
-import static io.kmqtt.it.conformance.Wire.u16;
+import static io.kmqtt.it.RawMqtt.str;
+import static io.kmqtt.it.RawMqtt.u16;
 import static io.kmqtt.it.conformance.Wire.unsubscribe311;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -24,10 +24,10 @@ import static io.kmqtt.it.conformance.Wire.DISCONNECT;
 import static io.kmqtt.it.conformance.Wire.PINGREQ;
 import static io.kmqtt.it.conformance.Wire.PINGRESP;
 import static io.kmqtt.it.conformance.Wire.QUIET;
-import static io.kmqtt.it.conformance.Wire.concat;
-import static io.kmqtt.it.conformance.Wire.packet;
-import static io.kmqtt.it.conformance.Wire.str;
-import static io.kmqtt.it.conformance.Wire.u16;
+import static io.kmqtt.it.RawMqtt.concat;
+import static io.kmqtt.it.RawMqtt.packet;
+import static io.kmqtt.it.RawMqtt.str;
+import static io.kmqtt.it.RawMqtt.u16;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

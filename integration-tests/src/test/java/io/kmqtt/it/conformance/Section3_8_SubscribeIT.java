@@ -15,12 +15,12 @@ import java.util.concurrent.TimeUnit;
 import static io.kmqtt.it.conformance.Wire.ANSWER;
 import static io.kmqtt.it.conformance.Wire.QUIET;
 import static io.kmqtt.it.conformance.Wire.SUBACK;
-import static io.kmqtt.it.conformance.Wire.packet;
+import static io.kmqtt.it.RawMqtt.packet;
 import static io.kmqtt.it.conformance.Wire.props;
-import static io.kmqtt.it.conformance.Wire.str;
+import static io.kmqtt.it.RawMqtt.str;
 import static io.kmqtt.it.conformance.Wire.subscribe311;
 import static io.kmqtt.it.conformance.Wire.subscribe5;
-import static io.kmqtt.it.conformance.Wire.u16;
+import static io.kmqtt.it.RawMqtt.u16;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -12,11 +12,11 @@ import static io.kmqtt.it.conformance.Wire.ANSWER;
 import static io.kmqtt.it.conformance.Wire.CONNACK;
 import static io.kmqtt.it.conformance.Wire.DISCONNECT;
 import static io.kmqtt.it.conformance.Wire.PUBACK;
-import static io.kmqtt.it.conformance.Wire.packet;
+import static io.kmqtt.it.RawMqtt.packet;
 import static io.kmqtt.it.conformance.Wire.publish311;
 import static io.kmqtt.it.conformance.Wire.publish5;
-import static io.kmqtt.it.conformance.Wire.str;
-import static io.kmqtt.it.conformance.Wire.u16;
+import static io.kmqtt.it.RawMqtt.str;
+import static io.kmqtt.it.RawMqtt.u16;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

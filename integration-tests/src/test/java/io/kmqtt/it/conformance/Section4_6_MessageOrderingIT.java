@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static io.kmqtt.it.conformance.Wire.PUBACK;
-import static io.kmqtt.it.conformance.Wire.concat;
+import static io.kmqtt.it.RawMqtt.concat;
 import static io.kmqtt.it.conformance.Wire.publish311;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -17,12 +17,12 @@ import static io.kmqtt.it.conformance.Wire.DISCONNECT;
 import static io.kmqtt.it.conformance.Wire.PUBACK;
 import static io.kmqtt.it.conformance.Wire.QUIET;
 import static io.kmqtt.it.conformance.Wire.SUBACK;
-import static io.kmqtt.it.conformance.Wire.packet;
+import static io.kmqtt.it.RawMqtt.packet;
 import static io.kmqtt.it.conformance.Wire.publish311;
 import static io.kmqtt.it.conformance.Wire.publish5;
 import static io.kmqtt.it.conformance.Wire.subscribe311;
-import static io.kmqtt.it.conformance.Wire.u16;
-import static io.kmqtt.it.conformance.Wire.utf8;
+import static io.kmqtt.it.RawMqtt.u16;
+import static io.kmqtt.it.RawMqtt.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

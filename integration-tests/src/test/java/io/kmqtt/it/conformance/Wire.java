@@ -1,5 +1,7 @@
 package io.kmqtt.it.conformance;
 
+import io.kmqtt.it.RawMqtt;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +16,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
+import static io.kmqtt.it.RawMqtt.concat;
+import static io.kmqtt.it.RawMqtt.packet;
+import static io.kmqtt.it.RawMqtt.str;
+import static io.kmqtt.it.RawMqtt.u16;
+import static io.kmqtt.it.RawMqtt.varInt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -315,49 +322,12 @@ final class Wire implements AutoCloseable {
 
     // ---- packets as bytes --------------------------------------------------------------------------
 
-    static byte[] varInt(int value) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        do {
-            int digit = value % 128;
-            value /= 128;
-            b.write(value > 0 ? digit | 0x80 : digit);
-        } while (value > 0);
-        return b.toByteArray();
-    }
-
-    static byte[] str(String s) {
-        return utf8(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** A length-prefixed string of exactly these bytes, valid UTF-8 or not. */
-    static byte[] utf8(byte[] bytes) {
-        return concat(u16(bytes.length), bytes);
-    }
-
-    static byte[] u16(int v) {
-        return new byte[] {(byte) (v >> 8), (byte) v};
-    }
-
     static byte[] u32(long v) {
         return new byte[] {(byte) (v >> 24), (byte) (v >> 16), (byte) (v >> 8), (byte) v};
     }
 
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            b.writeBytes(p);
-        }
-        return b.toByteArray();
-    }
-
-    /** A packet: first byte, the minimal Remaining Length, the body. */
-    static byte[] packet(int firstByte, byte[]... body) {
-        byte[] b = concat(body);
-        return concat(new byte[] {(byte) firstByte}, varInt(b.length), b);
     }
 
     /** MQTT 5 properties: a Property Length and the given id-value pairs (already encoded). */
@@ -416,11 +386,11 @@ final class Wire implements AutoCloseable {
     }
 
     static byte[] unsubscribe311(int packetId, String... filters) {
-        return packet(0xA2, u16(packetId), concat(Arrays.stream(filters).map(Wire::str).toArray(byte[][]::new)));
+        return packet(0xA2, u16(packetId), concat(Arrays.stream(filters).map(RawMqtt::str).toArray(byte[][]::new)));
     }
 
     static byte[] unsubscribe5(int packetId, String... filters) {
-        return packet(0xA2, u16(packetId), props(), concat(Arrays.stream(filters).map(Wire::str).toArray(byte[][]::new)));
+        return packet(0xA2, u16(packetId), props(), concat(Arrays.stream(filters).map(RawMqtt::str).toArray(byte[][]::new)));
     }
 
     static int publishFlags(int qos, boolean dup, boolean retain) {

@@ -12,6 +12,7 @@ import io.vertx.mqtt.MqttEndpoint;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import io.kmqtt.core.message.MessageKey;
 import io.kmqtt.core.session.PendingMessage;
 
 import java.util.HashMap;
@@ -513,7 +514,9 @@ public final class ClientSession {
                 }
             }
             // During a move both the old and the new gateway may have received a message: keep the saved copy.
-            queue.removeIf(live -> ahead.stream().anyMatch(a -> sameMessage(a.message(), live.message())));
+            Set<MessageKey> savedKeys = new HashSet<>();
+            ahead.forEach(a -> savedKeys.add(MessageKey.of(a.message())));
+            queue.removeIf(live -> savedKeys.contains(MessageKey.of(live.message())));
             for (int i = ahead.size() - 1; i >= 0; i--) {
                 queue.addFirst(ahead.get(i));
             }
@@ -524,12 +527,6 @@ public final class ClientSession {
             held = false;
         }
         drain();
-    }
-
-    private static boolean sameMessage(Envelope a, Envelope b) {
-        return a.createdAtMillis() == b.createdAtMillis() && a.topic().equals(b.topic())
-                && a.publisherId().equals(b.publisherId()) && a.originGateway().equals(b.originGateway())
-                && java.util.Arrays.equals(a.payload(), b.payload());
     }
 
     // ---- inbound QoS 2 ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ import io.kmqtt.core.bus.RouteChange;
 import io.kmqtt.core.index.SubscriptionIndex;
 import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.routing.SharedStrategy;
+import io.kmqtt.core.topic.MatchedSubscriptions;
 import io.kmqtt.core.topic.SharedSubscription;
 import io.kmqtt.core.topic.SubscriptionOptions;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -150,8 +151,25 @@ public class LocalSubscriptions {
         index.match(topic, sink);
     }
 
+    /**
+     * Gives the message to one open member here of the shared subscription ({@code fullFilter}), at
+     * its subscription's QoS and identifier, marked as a shared delivery (so that it moves on if
+     * that member leaves). Returns false if no member is left here.
+     */
+    public boolean offerToShared(String fullFilter, Envelope message, SharedStrategy strategy) {
+        Map.Entry<ClientSession, Integer> member = pickShared(fullFilter, message, strategy);
+        if (member == null) {
+            return false;
+        }
+        ClientSession session = member.getKey();
+        Integer id = session.subscriptionIds().get(fullFilter);
+        MatchedSubscriptions match = new MatchedSubscriptions().add(member.getValue(), id == null ? 0 : id);
+        session.offer(message, match.qos(message.qos()), match.retain(message.retain()), match.subscriptionIds(), fullFilter);
+        return true;
+    }
+
     /** The local member of a shared subscription that gets this message, with its options; null if none is left. */
-    public Map.Entry<ClientSession, Integer> pickShared(String fullFilter, Envelope message, SharedStrategy strategy) {
+    private Map.Entry<ClientSession, Integer> pickShared(String fullFilter, Envelope message, SharedStrategy strategy) {
         List<ClientSession> members = sharedMembers.get(fullFilter);
         if (members == null) {
             return null;

@@ -13,7 +13,8 @@ import io.kmqtt.core.state.SessionRecord;
 import io.kmqtt.core.state.TableMirror;
 import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.topic.SharedSubscription;
-import io.kmqtt.core.topic.SubscriptionOptions;
+import io.kmqtt.core.message.MessageKey;
+import io.kmqtt.core.topic.MatchedSubscriptions;
 import io.kmqtt.core.topic.Topics;
 import io.kmqtt.gateway.GatewayMetrics;
 import io.kmqtt.gateway.cluster.ClientPresence;
@@ -259,24 +260,15 @@ public class PersistentSessions {
     static List<PendingMessage> matching(SessionRecord session, List<Envelope> messages) {
         List<PendingMessage> mine = new ArrayList<>();
         for (Envelope m : messages) {
-            int options = -1;
-            int[] ids = new int[0];
-            for (Map.Entry<String, Integer> s : session.subscriptions().entrySet()) {
-                String filter = s.getKey();
-                if (SharedSubscription.isShared(filter) || !Topics.matches(filter, m.topic())
-                        || (SubscriptionOptions.noLocal(s.getValue()) && session.clientId().equals(m.publisherId()))) {
-                    continue;
+            MatchedSubscriptions match = new MatchedSubscriptions();
+            session.subscriptions().forEach((filter, options) -> {
+                if (!SharedSubscription.isShared(filter) && Topics.matches(filter, m.topic())
+                        && MatchedSubscriptions.deliversTo(options, session.clientId(), m.publisherId())) {
+                    match.add(options, session.subscriptionId(filter));
                 }
-                options = options < 0 ? s.getValue() : SubscriptionOptions.merge(options, s.getValue());
-                int id = session.subscriptionId(filter);
-                if (id != 0) {
-                    ids = java.util.Arrays.copyOf(ids, ids.length + 1);
-                    ids[ids.length - 1] = id;
-                }
-            }
-            int qos = options < 0 ? 0 : Math.min(m.qos(), SubscriptionOptions.qos(options));
-            if (qos > 0) {
-                mine.add(PendingMessage.queued(m, qos, m.retain() && SubscriptionOptions.retainAsPublished(options), ids));
+            });
+            if (!match.isEmpty() && match.qos(m.qos()) > 0) {
+                mine.add(PendingMessage.queued(m, match.qos(m.qos()), match.retain(m.retain()), match.subscriptionIds()));
             }
         }
         return mine;
@@ -309,14 +301,6 @@ public class PersistentSessions {
         rest.sort(java.util.Comparator.comparingLong(p -> p.message().createdAtMillis()));
         inFlight.addAll(rest);
         return inFlight;
-    }
-
-    /** What identifies one published message across copies of it. */
-    private record MessageKey(long createdAtMillis, String topic, String publisherId, String origin, int payloadHash) {
-        static MessageKey of(Envelope m) {
-            return new MessageKey(m.createdAtMillis(), m.topic(), m.publisherId(), m.originGateway(),
-                    java.util.Arrays.hashCode(m.payload()));
-        }
     }
 
     /** Records the session as connected here, with its subscriptions; after CONNECT and every (un)subscribe. */

@@ -4,7 +4,6 @@ import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.routing.SharedStrategy;
 import io.kmqtt.core.topic.SharedSubscription;
-import io.kmqtt.core.topic.SubscriptionOptions;
 import io.kmqtt.gateway.GatewayMetrics;
 import io.kmqtt.gateway.config.GatewayConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -42,13 +41,7 @@ public class SharedHandOff {
     public void handOff(String leavingClientId, List<ClientSession.Unfinished> unfinished) {
         for (ClientSession.Unfinished u : unfinished) {
             Envelope message = u.message();
-            var member = subscriptions.pickShared(u.share(), message, strategy);
-            if (member != null) {
-                int options = member.getValue();
-                Integer id = member.getKey().subscriptionIds().get(u.share());
-                member.getKey().offer(message, Math.min(message.qos(), SubscriptionOptions.qos(options)),
-                        message.retain() && SubscriptionOptions.retainAsPublished(options),
-                        id == null ? new int[0] : new int[] {id}, u.share());
+            if (subscriptions.offerToShared(u.share(), message, strategy)) {
                 continue;
             }
             SharedSubscription share = SharedSubscription.parse(u.share());

@@ -48,7 +48,7 @@ public class WillMessages {
             return;
         }
         long delaySeconds = session.isMqtt5()
-                ? Math.min(willDelay(will), MqttProperties5.sessionExpiryInterval(session.endpoint().connectProperties())) : 0;
+                ? Math.min(willDelay(will), session.sessionExpirySeconds()) : 0; // as capped, or changed by DISCONNECT
         if (delaySeconds <= 0) {
             publish(session, will);
             return;
