@@ -239,7 +239,7 @@ class PersistentSessionsIT {
                 assertThat(resent.get(0)[0] & 0xFF).as("PUBLISH QoS 1 with DUP").isEqualTo(0x3A);
                 assertThat(packetId(resent.get(0), "psi/q1")).isEqualTo(q1Id);
                 assertThat(resent.get(1)[0] & 0xFF).as("PUBREL").isEqualTo(0x62);
-                assertThat(((resent.get(1)[2] & 0xFF) << 8) | (resent.get(1)[3] & 0xFF)).isEqualTo(q2Id);
+                assertThat(((resent.get(1)[1] & 0xFF) << 8) | (resent.get(1)[2] & 0xFF)).isEqualTo(q2Id);
                 again.send(RawMqtt.packet(0x40, RawMqtt.u16(q1Id)));
                 again.send(RawMqtt.packet(0x70, RawMqtt.u16(q2Id)));
                 // Acknowledged: a later resumption owes nothing.
@@ -355,10 +355,10 @@ class PersistentSessionsIT {
         return RawMqtt.packet(0x10, RawMqtt.str("MQTT"), new byte[]{4, 0x00, 0, 60}, RawMqtt.str(clientId));
     }
 
-    /** The packet id of a QoS 1 or 2 PUBLISH to this topic (one-byte remaining length). */
+    /** The packet id of a QoS 1 or 2 PUBLISH to this topic, as {@link RawMqtt#readPackets} returns it. */
     private static int packetId(byte[] publish, String topic) {
-        int at = 2 + 2 + topic.getBytes(StandardCharsets.UTF_8).length;
-        assertThat(new String(publish, 4, at - 4, StandardCharsets.UTF_8)).isEqualTo(topic);
+        int at = 1 + 2 + topic.getBytes(StandardCharsets.UTF_8).length; // first byte, topic length, topic
+        assertThat(new String(publish, 3, at - 3, StandardCharsets.UTF_8)).isEqualTo(topic);
         return ((publish[at] & 0xFF) << 8) | (publish[at + 1] & 0xFF);
     }
 
