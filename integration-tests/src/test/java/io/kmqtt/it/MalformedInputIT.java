@@ -7,7 +7,6 @@ import io.kmqtt.testinfra.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
@@ -154,8 +153,6 @@ class MalformedInputIT {
     }
 
     @Test
-    @Disabled("known gap: Netty's decoder keeps one value per property id, so a duplicate cannot be seen after"
-            + " decoding; needs a stricter decoder in front of Vert.x MQTT")
     void aDuplicatedOnceOnlyPropertyIsAProtocolError() throws IOException {
         byte[] twoSessionExpiries = concat(new byte[]{0x11, 0, 0, 0, 10}, new byte[]{0x11, 0, 0, 0, 20});
         assertClosed(exchange(connect5("dup-prop", twoSessionExpiries)));
@@ -173,8 +170,6 @@ class MalformedInputIT {
     }
 
     @Test
-    @Disabled("known gap: Vert.x MQTT throws 'Wrong MQTT message type' into the Netty pipeline and keeps the"
-            + " connection open (keep-alive closes it later); needs a stricter connection layer in front of Vert.x MQTT")
     void aClientSendingConnackOrSubackIsClosed() throws IOException {
         assertClosed(afterConnect(false, new byte[]{0x20, 0x02, 0x00, 0x00}));
         assertClosed(afterConnect(false, packet(0x90, u16(1), new byte[]{0})));

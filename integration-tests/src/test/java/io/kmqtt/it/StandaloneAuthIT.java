@@ -137,6 +137,24 @@ class StandaloneAuthIT {
                 .getMqttMessage().getReturnCode()).isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED);
     }
 
+    /**
+     * A CONNECT with only one of the User Name and Password flags carries credentials that are
+     * checked (and here wrong), not an anonymous login: "bad user name or password", not "not
+     * authorized". MQTT 5 allows either alone, MQTT 3.1.1 a user name alone.
+     */
+    @Test
+    void aUserNameOrAPasswordAloneIsCheckedNotTakenForAnonymous() {
+        assertThat(catchThrowableOfType(Mqtt5ConnAckException.class, () -> v5("name-only5").toBlocking().connectWith()
+                .simpleAuth().username("user7").applySimpleAuth().send())
+                .getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
+        assertThat(catchThrowableOfType(Mqtt5ConnAckException.class, () -> v5("password-only5").toBlocking().connectWith()
+                .simpleAuth().password("123456".getBytes(StandardCharsets.UTF_8)).applySimpleAuth().send())
+                .getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
+        assertThat(catchThrowableOfType(Mqtt3ConnAckException.class, () -> v3("name-only3").toBlocking().connectWith()
+                .simpleAuth().username("user7").applySimpleAuth().send())
+                .getMqttMessage().getReturnCode()).isEqualTo(Mqtt3ConnAckReturnCode.BAD_USER_NAME_OR_PASSWORD);
+    }
+
     @Test
     void redisOutageIsServerUnavailableAndTheBrokerRecovers() throws Exception {
         redis.kill();

@@ -16,11 +16,11 @@ import io.kmqtt.gateway.handler.Disconnects;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.PersistentSessions;
 import io.kmqtt.gateway.session.SessionRegistry;
+import io.kmqtt.gateway.wire.MqttGatewayServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
-import io.vertx.mqtt.MqttServer;
 import io.vertx.mqtt.MqttServerOptions;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -99,7 +99,7 @@ public class MqttListener {
     private long sysTimer = -1;
 
     /** The TCP listener, then WebSocket and TLS when enabled. */
-    private final List<MqttServer> servers = new java.util.ArrayList<>();
+    private final List<MqttGatewayServer> servers = new java.util.ArrayList<>();
     private MessageBus.Registration deliveries;
     private long heartbeatTimer = -1;
 
@@ -140,18 +140,18 @@ public class MqttListener {
             sysTimer = vertx.setPeriodic(config.sysInterval().toMillis(), id -> sys.publish(status));
         }
 
-        MqttServer tcp = listen("TCP", options(config.tcp().host(), config.tcp().port()));
+        MqttGatewayServer tcp = listen("TCP", options(config.tcp().host(), config.tcp().port()));
         LOG.infof("MQTT gateway %s listening on %s:%d (TCP%s), authentication: %s, anonymous clients %s", self,
                 config.tcp().host(), tcp.actualPort(), config.proxyProtocol() ? ", PROXY protocol" : "",
                 authBackend.description(), ConnectHandler.allowsAnonymous(config, authBackend) ? "allowed" : "refused");
         if (config.ws().enabled()) {
             String host = config.ws().host().orElse(config.tcp().host());
-            MqttServer ws = listen("WebSocket", options(host, config.ws().port()).setUseWebSocket(true));
+            MqttGatewayServer ws = listen("WebSocket", options(host, config.ws().port()).setUseWebSocket(true));
             LOG.infof("MQTT gateway %s listening on %s:%d (WebSocket, path /mqtt)", self, host, ws.actualPort());
         }
         if (config.tls().enabled()) {
             String host = config.tls().host().orElse(config.tcp().host());
-            MqttServer tls = listen("TLS", TlsOptions.apply(options(host, config.tls().port()), config.tls()));
+            MqttGatewayServer tls = listen("TLS", TlsOptions.apply(options(host, config.tls().port()), config.tls()));
             LOG.infof("MQTT gateway %s listening on %s:%d (TLS, client certificates %s)", self, host, tls.actualPort(),
                     config.tls().clientAuth().name().toLowerCase(java.util.Locale.ROOT));
         }
@@ -172,7 +172,7 @@ public class MqttListener {
         ConnectionDrain.disconnectSpread(List.copyOf(sessions.all()), config.drainDuration(), session -> session.onLoop(() ->
                 Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "gateway shutting down")));
         awaitSessionsClosed(5_000);
-        for (MqttServer server : servers) {
+        for (MqttGatewayServer server : servers) {
             server.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         }
         bus.heartbeat(new GatewayHeartbeat(self, System.currentTimeMillis(), true)).toCompletableFuture()
@@ -221,15 +221,15 @@ public class MqttListener {
     }
 
     /** Opens one listener; each has its own connection rate limit. */
-    private MqttServer listen(String name, MqttServerOptions options) throws Exception {
-        MqttServer server = MqttServer.create(vertx, options)
-                .endpointHandler(connectHandler.forListener(name, new ConnectRateLimit(config.maxConnectRate())))
-                .exceptionHandler(error -> {
+    private MqttGatewayServer listen(String name, MqttServerOptions options) throws Exception {
+        MqttGatewayServer server = new MqttGatewayServer(vertx, options,
+                connectHandler.forListener(name, new ConnectRateLimit(config.maxConnectRate())),
+                error -> {
                     if (metrics.connectionError(error)) {
                         LOG.infof("a packet larger than mqtt.max-message-size (%d bytes) arrived before CONNECT completed"
                                 + " (%s listener); connection closed", config.maxMessageSize(), name);
-                    } else {
-                        LOG.warnf("MQTT connection error before CONNECT completed (%s listener): %s", name, error.toString());
+                    } else if (!(error instanceof java.io.IOException)) {
+                        LOG.infof("connection closed before CONNECT completed (%s listener): %s", name, error.getMessage());
                     }
                 });
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

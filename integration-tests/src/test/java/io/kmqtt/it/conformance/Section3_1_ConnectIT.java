@@ -1,6 +1,7 @@
 package io.kmqtt.it.conformance;
 
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.kmqtt.it.RawMqtt;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -10,7 +11,6 @@ import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -94,6 +94,34 @@ class Section3_1_ConnectIT {
         }
     }
 
+    /**
+     * MQTT 5.0 section 3.1.2.11.2: a CONNECT with the Session Expiry Interval twice is a Protocol
+     * Error; [MQTT-3.1.4-1]: the server may answer CONNACK 0x82, then closes the connection.
+     */
+    @Test
+    void section_3_1_2_11_2_v5_aPropertyTwiceInConnectGetsConnack0x82ThenClose() throws Exception {
+        try (Wire w = Wire.open5(port)) {
+            w.send(Wire.connect5("c-dup-prop", true, 60, RawMqtt.concat(Wire.sessionExpiry(10), Wire.sessionExpiry(20))));
+            Wire.Closing c = w.awaitClose(ANSWER);
+            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(CONNACK + "/" + 0x82);
+            assertThat(c.closed()).isTrue();
+        }
+    }
+
+    /**
+     * MQTT 5.0 [MQTT-4.12.0-1]: an Authentication Method the server does not support gets CONNACK
+     * 0x8C (Bad authentication method) and the close; this broker offers no enhanced authentication.
+     */
+    @Test
+    void mqtt_4_12_0_1_v5_anUnsupportedAuthenticationMethodGetsConnack0x8c() throws Exception {
+        try (Wire w = Wire.open5(port)) {
+            w.send(Wire.connect5("c-auth-method", true, 60, RawMqtt.concat(new byte[] {0x15}, str("SCRAM-SHA-1"))));
+            Wire.Closing c = w.awaitClose(ANSWER);
+            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(CONNACK + "/" + 0x8C);
+            assertThat(c.closed()).isTrue();
+        }
+    }
+
     /** MQTT 3.1.1 [MQTT-3.1.2-2]: an unsupported protocol level gets CONNACK return code 0x01, then the connection is closed. */
     @Test
     void mqtt_3_1_2_2_v311_unsupportedProtocolLevelGetsReturnCode1ThenClose() throws Exception {
@@ -155,8 +183,6 @@ class Section3_1_ConnectIT {
      * must be 0; such a CONNECT does not conform and is closed without CONNACK.
      */
     @Test
-    @Disabled("gap: Vert.x MQTT hands the gateway credentials only when both the User Name and Password flags are"
-            + " set, so a password without a user name looks like an anonymous CONNECT and is accepted as one")
     void mqtt_3_1_4_1_v311_passwordWithoutUserNameIsClosedWithoutConnack() throws Exception {
         try (Wire w = Wire.open311(port)) {
             w.send(packet(0x10, str("MQTT"), new byte[] {4, 0x42}, u16(60), str("c-password-only"), str("secret")));

@@ -5,7 +5,6 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -93,8 +92,6 @@ class Section3_8_SubscribeIT {
 
     /** MQTT 3.1.1 [MQTT-3-8.3-4]: non-zero reserved bits in the requested-QoS byte make the SUBSCRIBE malformed; the connection is closed. */
     @Test
-    @Disabled("gap: a 3.1.1 SUBSCRIBE with requested-QoS byte 0x05 (reserved bit 2 set) is granted QoS 1 and the"
-            + " connection stays open; Netty decodes the byte as MQTT 5 subscription options for every version")
     void mqtt_3_8_3_4_v311_reservedBitsInTheRequestedQosByteAreMalformed() throws Exception {
         try (Wire w = Wire.connect311(port, "s-reserved-311")) {
             w.send(subscribe311(1, "s/reserved", 0x05));
@@ -104,8 +101,6 @@ class Section3_8_SubscribeIT {
 
     /** MQTT 5.0 [MQTT-3.8.3-5]: non-zero reserved bits (6 and 7) in the subscription options make the SUBSCRIBE malformed. */
     @Test
-    @Disabled("gap: an MQTT 5 SUBSCRIBE with options 0xC1 (reserved bits 6 and 7 set) is granted QoS 1 and the"
-            + " connection stays open; Netty's decoder ignores the reserved bits")
     void mqtt_3_8_3_5_v5_reservedBitsInTheSubscriptionOptionsAreMalformed() throws Exception {
         try (Wire w = Wire.connect5(port, "s-reserved-5")) {
             w.send(subscribe5(1, "s/reserved", 0xC1));

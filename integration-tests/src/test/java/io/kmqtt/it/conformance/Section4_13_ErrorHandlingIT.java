@@ -2,7 +2,6 @@ package io.kmqtt.it.conformance;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -86,8 +85,6 @@ class Section4_13_ErrorHandlingIT {
      * a protocol violation and the connection is closed.
      */
     @Test
-    @Disabled("gap: a PINGRESP (or CONNACK, SUBACK) from the client is ignored and the connection stays open (until the"
-            + " keep alive ends it): Vert.x MQTT reports 'Wrong MQTT message type' to the pipeline without closing")
     void mqtt_4_8_0_1_v311_aServerToClientPacketFromTheClientClosesTheConnection() throws Exception {
         Wire.Closing c = after311("e-pingresp", new byte[] {(byte) 0xD0, 0});
         assertThat(c.closed()).isTrue();
@@ -121,6 +118,63 @@ class Section4_13_ErrorHandlingIT {
     void mqtt_4_13_1_1_v5_protocolErrorIsAnsweredWithDisconnect0x82ThenClose() throws Exception {
         try (Wire w = Wire.connect5(port, "e5-sub-id")) {
             w.send(publish5("e5/t", 0, false, false, 0, new byte[] {0x0B, 7}, "x"));
+            Wire.Closing c = w.awaitClose(ANSWER);
+            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(DISCONNECT + "/" + 0x82);
+            assertThat(c.closed()).isTrue();
+        }
+    }
+
+    /**
+     * MQTT 5.0 section 3.3.2.3.2 with section 4.13: a PUBLISH carrying the Message Expiry Interval
+     * twice is a Protocol Error, answered with DISCONNECT 0x82 and the close; it is not delivered.
+     */
+    @Test
+    void section_3_3_2_3_2_v5_aDuplicatedOnceOnlyPropertyIsAnsweredWithDisconnect0x82() throws Exception {
+        try (Wire w = Wire.connect5(port, "e5-dup")) {
+            byte[] twoExpiries = {0x02, 0, 0, 0, 10, 0x02, 0, 0, 0, 20};
+            w.send(publish5("e5/t", 1, false, false, 1, twoExpiries, "x"));
+            Wire.Closing c = w.awaitClose(ANSWER);
+            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(DISCONNECT + "/" + 0x82);
+            assertThat(c.closed()).isTrue();
+        }
+    }
+
+    /**
+     * MQTT 5.0 section 2.2.2.2: a property that is not valid for its packet type (here a Session
+     * Expiry Interval in a PUBLISH) makes the packet malformed: DISCONNECT 0x81, then the close.
+     */
+    @Test
+    void section_2_2_2_2_v5_aPropertyNotValidForThePacketIsAnsweredWithDisconnect0x81() throws Exception {
+        try (Wire w = Wire.connect5(port, "e5-wrong-prop")) {
+            w.send(publish5("e5/t", 0, false, false, 0, Wire.sessionExpiry(10), "x"));
+            Wire.Closing c = w.awaitClose(ANSWER);
+            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(DISCONNECT + "/" + 0x81);
+            assertThat(c.closed()).isTrue();
+        }
+    }
+
+    /**
+     * MQTT 5.0 section 2.1.2 with section 4.13: SUBACK is sent by servers only; a client sending one
+     * commits a Protocol Error, answered with DISCONNECT 0x82.
+     */
+    @Test
+    void section_2_1_2_v5_aServerToClientPacketIsAnsweredWithDisconnect0x82() throws Exception {
+        try (Wire w = Wire.connect5(port, "e5-suback")) {
+            w.send(packet(0x90, u16(1), Wire.props(), new byte[] {0}));
+            Wire.Closing c = w.awaitClose(ANSWER);
+            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(DISCONNECT + "/" + 0x82);
+            assertThat(c.closed()).isTrue();
+        }
+    }
+
+    /**
+     * MQTT 5.0 section 4.12: AUTH is only part of an enhanced authentication the client asked for in
+     * CONNECT; without one it is a Protocol Error: DISCONNECT 0x82.
+     */
+    @Test
+    void section_4_12_v5_authWithoutEnhancedAuthenticationIsAnsweredWithDisconnect0x82() throws Exception {
+        try (Wire w = Wire.connect5(port, "e5-auth")) {
+            w.send(packet(0xF0, new byte[] {0x18}, Wire.props()));
             Wire.Closing c = w.awaitClose(ANSWER);
             assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(DISCONNECT + "/" + 0x82);
             assertThat(c.closed()).isTrue();

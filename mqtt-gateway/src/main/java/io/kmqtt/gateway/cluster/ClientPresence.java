@@ -110,7 +110,7 @@ public class ClientPresence {
         for (Map.Entry<String, Integer> s : session.subscriptions().entrySet()) {
             subs.add(new ClientRecord.Subscription(s.getKey(), s.getValue()));
         }
-        return new ClientRecord(session.clientId(), endpoint.auth() == null ? "" : endpoint.auth().getUsername(),
+        return new ClientRecord(session.clientId(), session.username(),
                 self.id(), self.incarnation(), session.peer(), endpoint.protocolVersion(),
                 endpoint.keepAliveTimeSeconds(), endpoint.isCleanSession(), sessionExpiry(endpoint),
                 session.connectedAtMillis(), disconnectedAt, subs);

@@ -25,6 +25,9 @@ import io.kmqtt.gateway.session.PersistentSessions;
 import io.kmqtt.gateway.session.KeepAliveWatch;
 import io.kmqtt.gateway.session.SharedHandOff;
 import io.kmqtt.gateway.session.WillMessages;
+import io.kmqtt.gateway.wire.ConnectCredentials;
+import io.kmqtt.gateway.wire.MqttGatewayServer;
+import io.kmqtt.gateway.wire.ProtocolViolation;
 import io.kmqtt.core.state.SessionRecord;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
@@ -37,7 +40,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -50,7 +52,7 @@ import java.util.concurrent.CompletionStage;
  * Everything after this runs on the connection's event loop.
  */
 @ApplicationScoped
-public class ConnectHandler implements Handler<MqttEndpoint> {
+public class ConnectHandler {
 
     private static final Logger LOG = Logger.getLogger(ConnectHandler.class);
     /** The shape of the ids Vert.x assigns to clients that connect with an empty one (UUID.randomUUID()). */
@@ -116,22 +118,21 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
     }
 
     /** The CONNECT handler of one listener, which has its own connection rate limit. */
-    public Handler<MqttEndpoint> forListener(String listener, ConnectRateLimit rateLimit) {
-        return endpoint -> {
+    public MqttGatewayServer.ConnectionHandler forListener(String listener, ConnectRateLimit rateLimit) {
+        return (endpoint, credentials) -> {
             if (!rateLimit.tryAcquire()) {
-                refuse(endpoint, endpoint.protocolVersion() == 5
+                refuse(endpoint, credentials.username(), endpoint.protocolVersion() == 5
                         ? MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED
                         : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
                         "more than " + config.maxConnectRate() + " CONNECTs a second on the " + listener
                                 + " listener (mqtt.max-connect-rate)");
                 return;
             }
-            handle(endpoint);
+            handle(endpoint, credentials);
         };
     }
 
-    @Override
-    public void handle(MqttEndpoint endpoint) {
+    public void handle(MqttEndpoint endpoint, ConnectCredentials credentials) {
         boolean v5 = endpoint.protocolVersion() == 5;
         String malformed = malformedConnect(endpoint);
         if (malformed != null) {
@@ -147,50 +148,63 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         }
         if (config.maxConnections() > 0 && sessions.size() >= config.maxConnections()
                 && sessions.get(endpoint.clientIdentifier()) == null) {
-            refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
+            refuse(endpoint, credentials.username(), v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
                     : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
                     "this gateway holds " + sessions.size() + " connections, its limit (mqtt.max-connections)");
             return;
         }
         if (endpoint.will() != null && endpoint.will().isWillFlag()
                 && !Topics.validateName(endpoint.will().getWillTopic(), limits).isValid()) {
-            refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID
+            refuse(endpoint, credentials.username(), v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID
                     : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, "invalid will topic");
             return;
         }
-        String username = endpoint.auth() == null ? null : endpoint.auth().getUsername();
+        if (v5 && endpoint.connectProperties().getProperty(
+                MqttProperties.MqttPropertyType.AUTHENTICATION_METHOD.value()) != null) {
+            // MQTT-4.12.0-1: an Authentication Method the server does not support is refused.
+            refuse(endpoint, credentials.username(), MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD,
+                    "asks for enhanced authentication, which this gateway does not offer");
+            return;
+        }
+        String username = credentials.username();
         Optional<BanRecord> ban = bans.find(endpoint.clientIdentifier(), username,
                 endpoint.remoteAddress() == null ? null : endpoint.remoteAddress().host());
         if (ban.isPresent()) {
-            refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BANNED
+            refuse(endpoint, credentials.username(), v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BANNED
                     : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "banned by " + ban.get().kind().apiName()
                     + " '" + ban.get().value() + "'" + (ban.get().reason().isEmpty() ? "" : ": " + ban.get().reason()));
             return;
         }
-        if (username == null) {
+        if (username == null && credentials.password() == null) {
             if (allowAnonymous) {
-                accept(endpoint, Permissions.ALLOW_ALL);
+                accept(endpoint, null, Permissions.ALLOW_ALL);
             } else {
                 metrics.authenticated(AuthResult.NOT_AUTHORIZED);
-                refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+                refuse(endpoint, credentials.username(), v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
                         : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "no credentials and anonymous access is off");
             }
             return;
         }
         if (!authBackend.configured()) {
             if (allowAnonymous) {
-                accept(endpoint, Permissions.ALLOW_ALL); // like Mosquitto without a password file: names are not checked
+                accept(endpoint, username, Permissions.ALLOW_ALL); // like Mosquitto without a password file: names are not checked
             } else {
                 metrics.authenticated(AuthResult.NOT_AUTHORIZED);
-                refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+                refuse(endpoint, credentials.username(), v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
                         : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "no credential store is configured");
             }
             return;
         }
+        if (username == null) {
+            // MQTT 5 allows a password alone; the credential stores look users up by name.
+            metrics.authenticated(AuthResult.BAD_CREDENTIALS);
+            refuse(endpoint, null, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD, "a password without a user name");
+            return;
+        }
         Context context = Vertx.currentContext();
-        String password = endpoint.auth().getPassword();
-        AuthRequest request = new AuthRequest(endpoint.clientIdentifier(), username,
-                password == null ? null : password.getBytes(StandardCharsets.UTF_8), String.valueOf(endpoint.remoteAddress()));
+        AuthRequest request = new AuthRequest(endpoint.clientIdentifier(), username, credentials.password(),
+                String.valueOf(endpoint.remoteAddress()));
         authBackend.authenticator().authenticate(request)
                 .exceptionally(error -> AuthDecision.refuse(AuthDecision.Outcome.UNAVAILABLE, error.toString()))
                 .thenAccept(decision -> context.runOnContext(v -> decide(endpoint, username, decision)));
@@ -201,23 +215,23 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         switch (decision.outcome()) {
             case ALLOW -> {
                 metrics.authenticated(AuthResult.SUCCESS);
-                accept(endpoint, Permissions.resolve(decision.superuser(), decision.rules(), username,
+                accept(endpoint, username, Permissions.resolve(decision.superuser(), decision.rules(), username,
                         endpoint.clientIdentifier(), decision.allowOnNoMatch()));
             }
             case BAD_CREDENTIALS -> {
                 metrics.authenticated(AuthResult.BAD_CREDENTIALS);
-                refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
+                refuse(endpoint, username, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
                         : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD, decision.reason());
             }
             case NOT_AUTHORIZED -> {
                 metrics.authenticated(AuthResult.NOT_AUTHORIZED);
-                refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+                refuse(endpoint, username, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
                         : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, decision.reason());
             }
             case UNAVAILABLE -> {
                 metrics.authenticated(AuthResult.UNAVAILABLE);
                 // Never "bad credentials" for an outage: the client must retry, not discard its password.
-                refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
+                refuse(endpoint, username, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
                         : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, decision.reason());
             }
         }
@@ -232,16 +246,12 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         if (will != null && will.isWillFlag() && will.getWillQos() > 2) {
             return "Will QoS 3 (MQTT-3.1.2-14)";
         }
-        var auth = endpoint.auth();
-        if (endpoint.protocolVersion() != 5 && auth != null && auth.getUsername() == null && auth.getPassword() != null) {
-            return "a password without a user name (MQTT-3.1.2-22)";
-        }
         return null;
     }
 
-    private static void refuse(MqttEndpoint endpoint, MqttConnectReturnCode code, String why) {
+    private static void refuse(MqttEndpoint endpoint, String username, MqttConnectReturnCode code, String why) {
         LOG.infof("CONNECT from %s (client '%s', user '%s') refused with %s: %s", endpoint.remoteAddress(),
-                endpoint.clientIdentifier(), endpoint.auth() == null ? "" : endpoint.auth().getUsername(), code, why);
+                endpoint.clientIdentifier(), username == null ? "" : username, code, why);
         try {
             endpoint.reject(code);
         } catch (IllegalStateException gone) {
@@ -250,11 +260,11 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
     }
 
     private void refuseShuttingDown(MqttEndpoint endpoint) {
-        refuse(endpoint, endpoint.protocolVersion() == 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
+        refuse(endpoint, null, endpoint.protocolVersion() == 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
                 : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "gateway shutting down");
     }
 
-    private void accept(MqttEndpoint endpoint, Permissions permissions) {
+    private void accept(MqttEndpoint endpoint, String username, Permissions permissions) {
         if (shuttingDown) {
             refuseShuttingDown(endpoint); // its authentication finished after the drain began
             return;
@@ -264,7 +274,7 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
         int window = endpoint.protocolVersion() == 5
                 ? Math.min(config.inflightWindow(), MqttProperties5.receiveMaximum(endpoint.connectProperties()))
                 : config.inflightWindow();
-        ClientSession session = new ClientSession(endpoint.clientIdentifier(), endpoint, context, permissions,
+        ClientSession session = new ClientSession(endpoint.clientIdentifier(), username, endpoint, context, permissions,
                 window, config.maxQueuedMessages(), metrics);
         long requestedExpiry = ClientPresence.sessionExpiry(endpoint);
         long expiry = Math.min(requestedExpiry, config.maxSessionExpiry().toSeconds());
@@ -316,9 +326,12 @@ public class ConnectHandler implements Handler<MqttEndpoint> {
             } else {
                 // A packet the decoder refused (MQTT 5.0 section 4.13: 0x81 Malformed Packet) or
                 // another protocol violation Vert.x reports: one line with the client and the reason.
-                Disconnects.disconnect(endpoint, error instanceof io.netty.handler.codec.DecoderException
-                        ? MqttDisconnectReasonCode.MALFORMED_PACKET : MqttDisconnectReasonCode.PROTOCOL_ERROR,
-                        "sent a packet the gateway cannot accept: " + error.getMessage());
+                MqttDisconnectReasonCode reason = error instanceof ProtocolViolation violation
+                        ? MqttDisconnectReasonCode.valueOf(violation.reasonCode())
+                        : error instanceof io.netty.handler.codec.DecoderException
+                        ? MqttDisconnectReasonCode.MALFORMED_PACKET : MqttDisconnectReasonCode.PROTOCOL_ERROR;
+                Disconnects.disconnect(endpoint, reason, error instanceof ProtocolViolation
+                        ? error.getMessage() : "sent a packet the gateway cannot accept: " + error.getMessage());
             }
         });
         endpoint.closeHandler(v -> onClose(session, normalDisconnect[0]));

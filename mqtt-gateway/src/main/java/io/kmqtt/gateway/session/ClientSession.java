@@ -53,6 +53,8 @@ public final class ClientSession {
     }
 
     private final String clientId;
+    /** The CONNECT's User Name, or "" without one. */
+    private final String username;
     private final MqttEndpoint endpoint;
     private final Context context;
     private final Permissions permissions;
@@ -102,9 +104,10 @@ public final class ClientSession {
     /** MQTT 5: the largest packet the client accepts; larger messages are dropped, not sent (MQTT-3.1.2-24). */
     private final long maxPacketSize;
 
-    public ClientSession(String clientId, MqttEndpoint endpoint, Context context, Permissions permissions,
+    public ClientSession(String clientId, String username, MqttEndpoint endpoint, Context context, Permissions permissions,
                          int inflightWindow, int maxQueued, GatewayMetrics metrics) {
         this.clientId = clientId;
+        this.username = username == null ? "" : username;
         this.endpoint = endpoint;
         this.context = context;
         this.permissions = permissions;
@@ -122,6 +125,11 @@ public final class ClientSession {
 
     public String clientId() {
         return clientId;
+    }
+
+    /** The CONNECT's User Name, or "" without one. */
+    public String username() {
+        return username;
     }
 
     /** The client's address as the CONNECT came from ({@code host:port}); readable after the connection closed. */
