@@ -100,12 +100,8 @@ class Section3_1_ConnectIT {
      */
     @Test
     void section_3_1_2_11_2_v5_aPropertyTwiceInConnectGetsConnack0x82ThenClose() throws Exception {
-        try (Wire w = Wire.open5(port)) {
-            w.send(Wire.connect5("c-dup-prop", true, 60, RawMqtt.concat(Wire.sessionExpiry(10), Wire.sessionExpiry(20))));
-            Wire.Closing c = w.awaitClose(ANSWER);
-            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(CONNACK + "/" + 0x82);
-            assertThat(c.closed()).isTrue();
-        }
+        byte[] twoExpiries = RawMqtt.concat(Wire.sessionExpiry(10), Wire.sessionExpiry(20));
+        assertRefusedWithConnack(Wire.connect5("c-dup-prop", true, 60, twoExpiries), 0x82);
     }
 
     /**
@@ -114,12 +110,8 @@ class Section3_1_ConnectIT {
      */
     @Test
     void mqtt_4_12_0_1_v5_anUnsupportedAuthenticationMethodGetsConnack0x8c() throws Exception {
-        try (Wire w = Wire.open5(port)) {
-            w.send(Wire.connect5("c-auth-method", true, 60, RawMqtt.concat(new byte[] {0x15}, str("SCRAM-SHA-1"))));
-            Wire.Closing c = w.awaitClose(ANSWER);
-            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(CONNACK + "/" + 0x8C);
-            assertThat(c.closed()).isTrue();
-        }
+        byte[] authenticationMethod = RawMqtt.concat(new byte[] {0x15}, str("SCRAM-SHA-1"));
+        assertRefusedWithConnack(Wire.connect5("c-auth-method", true, 60, authenticationMethod), 0x8C);
     }
 
     /** MQTT 3.1.1 [MQTT-3.1.2-2]: an unsupported protocol level gets CONNACK return code 0x01, then the connection is closed. */
@@ -384,6 +376,16 @@ class Section3_1_ConnectIT {
     void section_3_2_2_3_2_v5_connackCarriesTheSessionExpiryTheServerUses() throws Exception {
         try (Wire w = Wire.connect5(port, "c-expiry-cap", true, Wire.sessionExpiry(0xFFFFFFFFL))) {
             assertThat(w.connack.properties().get(0x11)).as("Session Expiry Interval in CONNACK").contains(7200L);
+        }
+    }
+
+    /** Sends the MQTT 5 CONNECT on a fresh connection: the broker answers CONNACK with the reason code, then closes. */
+    private static void assertRefusedWithConnack(byte[] connect, int reasonCode) throws Exception {
+        try (Wire w = Wire.open5(port)) {
+            w.send(connect);
+            Wire.Closing c = w.awaitClose(ANSWER);
+            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(CONNACK + "/" + reasonCode);
+            assertThat(c.closed()).isTrue();
         }
     }
 }

@@ -51,6 +51,16 @@ class Section4_13_ErrorHandlingIT {
         }
     }
 
+    /** Sends the packet on a fresh accepted MQTT 5 connection: the broker answers DISCONNECT with the reason code, then closes. */
+    private static void assertAnsweredWithDisconnect(String clientId, byte[] packet, int reasonCode) throws Exception {
+        try (Wire w = Wire.connect5(port, clientId)) {
+            w.send(packet);
+            Wire.Closing c = w.awaitClose(ANSWER);
+            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(DISCONNECT + "/" + reasonCode);
+            assertThat(c.closed()).isTrue();
+        }
+    }
+
     // ---- MQTT 3.1.1 ---------------------------------------------------------------------------
 
     /**
@@ -116,27 +126,18 @@ class Section4_13_ErrorHandlingIT {
      */
     @Test
     void mqtt_4_13_1_1_v5_protocolErrorIsAnsweredWithDisconnect0x82ThenClose() throws Exception {
-        try (Wire w = Wire.connect5(port, "e5-sub-id")) {
-            w.send(publish5("e5/t", 0, false, false, 0, new byte[] {0x0B, 7}, "x"));
-            Wire.Closing c = w.awaitClose(ANSWER);
-            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(DISCONNECT + "/" + 0x82);
-            assertThat(c.closed()).isTrue();
-        }
+        byte[] subscriptionIdentifier = {0x0B, 7};
+        assertAnsweredWithDisconnect("e5-sub-id", publish5("e5/t", 0, false, false, 0, subscriptionIdentifier, "x"), 0x82);
     }
 
     /**
      * MQTT 5.0 section 3.3.2.3.2 with section 4.13: a PUBLISH carrying the Message Expiry Interval
-     * twice is a Protocol Error, answered with DISCONNECT 0x82 and the close; it is not delivered.
+     * twice is a Protocol Error, answered with DISCONNECT 0x82 and the close.
      */
     @Test
     void section_3_3_2_3_2_v5_aDuplicatedOnceOnlyPropertyIsAnsweredWithDisconnect0x82() throws Exception {
-        try (Wire w = Wire.connect5(port, "e5-dup")) {
-            byte[] twoExpiries = {0x02, 0, 0, 0, 10, 0x02, 0, 0, 0, 20};
-            w.send(publish5("e5/t", 1, false, false, 1, twoExpiries, "x"));
-            Wire.Closing c = w.awaitClose(ANSWER);
-            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(DISCONNECT + "/" + 0x82);
-            assertThat(c.closed()).isTrue();
-        }
+        byte[] twoExpiries = {0x02, 0, 0, 0, 10, 0x02, 0, 0, 0, 20};
+        assertAnsweredWithDisconnect("e5-dup", publish5("e5/t", 1, false, false, 1, twoExpiries, "x"), 0x82);
     }
 
     /**
@@ -145,12 +146,8 @@ class Section4_13_ErrorHandlingIT {
      */
     @Test
     void section_2_2_2_2_v5_aPropertyNotValidForThePacketIsAnsweredWithDisconnect0x81() throws Exception {
-        try (Wire w = Wire.connect5(port, "e5-wrong-prop")) {
-            w.send(publish5("e5/t", 0, false, false, 0, Wire.sessionExpiry(10), "x"));
-            Wire.Closing c = w.awaitClose(ANSWER);
-            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(DISCONNECT + "/" + 0x81);
-            assertThat(c.closed()).isTrue();
-        }
+        byte[] sessionExpiry = Wire.sessionExpiry(10);
+        assertAnsweredWithDisconnect("e5-wrong-prop", publish5("e5/t", 0, false, false, 0, sessionExpiry, "x"), 0x81);
     }
 
     /**
@@ -159,12 +156,7 @@ class Section4_13_ErrorHandlingIT {
      */
     @Test
     void section_2_1_2_v5_aServerToClientPacketIsAnsweredWithDisconnect0x82() throws Exception {
-        try (Wire w = Wire.connect5(port, "e5-suback")) {
-            w.send(packet(0x90, u16(1), Wire.props(), new byte[] {0}));
-            Wire.Closing c = w.awaitClose(ANSWER);
-            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(DISCONNECT + "/" + 0x82);
-            assertThat(c.closed()).isTrue();
-        }
+        assertAnsweredWithDisconnect("e5-suback", packet(0x90, u16(1), Wire.props(), new byte[] {0}), 0x82);
     }
 
     /**
@@ -173,12 +165,7 @@ class Section4_13_ErrorHandlingIT {
      */
     @Test
     void section_4_12_v5_authWithoutEnhancedAuthenticationIsAnsweredWithDisconnect0x82() throws Exception {
-        try (Wire w = Wire.connect5(port, "e5-auth")) {
-            w.send(packet(0xF0, new byte[] {0x18}, Wire.props()));
-            Wire.Closing c = w.awaitClose(ANSWER);
-            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(DISCONNECT + "/" + 0x82);
-            assertThat(c.closed()).isTrue();
-        }
+        assertAnsweredWithDisconnect("e5-auth", packet(0xF0, new byte[] {0x18}, Wire.props()), 0x82);
     }
 
     /**
@@ -187,12 +174,8 @@ class Section4_13_ErrorHandlingIT {
      */
     @Test
     void mqtt_3_3_2_8_v5_topicAliasZeroIsAnsweredWithDisconnect0x94() throws Exception {
-        try (Wire w = Wire.connect5(port, "e5-alias-0")) {
-            w.send(publish5("e5/t", 0, false, false, 0, new byte[] {0x23, 0, 0}, "x"));
-            Wire.Closing c = w.awaitClose(ANSWER);
-            assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(DISCONNECT + "/" + 0x94);
-            assertThat(c.closed()).isTrue();
-        }
+        byte[] topicAliasZero = {0x23, 0, 0};
+        assertAnsweredWithDisconnect("e5-alias-0", publish5("e5/t", 0, false, false, 0, topicAliasZero, "x"), 0x94);
     }
 
     /**
