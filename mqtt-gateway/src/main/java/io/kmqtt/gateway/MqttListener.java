@@ -77,6 +77,8 @@ public class MqttListener {
     @Inject
     io.kmqtt.gateway.session.KeepAliveWatch keepAliveWatch;
     @Inject
+    io.kmqtt.gateway.session.WillMessages wills;
+    @Inject
     SysTopics sys;
     @Inject
     MeterRegistry registry;
@@ -126,6 +128,7 @@ public class MqttListener {
         retained.start();
         commands.start();
         persistentSessions.start();
+        wills.start();
         keepAliveWatch.start();
         io.micrometer.core.instrument.Gauge.builder("mqtt.sessions.parked", persistentSessions, PersistentSessions::parkedCount)
                 .description("persistent sessions held here whose client is disconnected").register(registry);
@@ -172,6 +175,7 @@ public class MqttListener {
         ConnectionDrain.disconnectSpread(List.copyOf(sessions.all()), config.drainDuration(), session -> session.onLoop(() ->
                 Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "gateway shutting down")));
         awaitSessionsClosed(5_000);
+        wills.awaitWrites(5_000);
         for (MqttGatewayServer server : servers) {
             server.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         }

@@ -3,6 +3,7 @@ package io.kmqtt.routing;
 import io.kmqtt.bus.NodeStatusReporter;
 import io.kmqtt.bus.SessionConfig;
 import io.kmqtt.core.session.OfflineSessions;
+import io.kmqtt.core.session.OrphanedWills;
 import io.kmqtt.core.session.SessionInbox;
 import io.kmqtt.core.state.ClusterTable;
 import io.kmqtt.core.state.ReplicatedTable;
@@ -55,6 +56,8 @@ public class RoutingService {
     private final LongAdder routesSwept = new LongAdder();
     private OfflineSessions offlineSessions;
     private MessageBus.Registration sessionTable;
+    private OrphanedWills orphanedWills;
+    private MessageBus.Registration wills;
     private MessageBus.Registration heartbeats;
     private MessageBus.Registration shards;
     private ScheduledExecutorService sweeper;
@@ -68,6 +71,9 @@ public class RoutingService {
                 System::currentTimeMillis);
         sessionTable = sessions.follow(offlineSessions);
         router.queueForOfflineSessions(offlineSessions);
+        ReplicatedTable willTable = bus.table(ClusterTable.WILLS);
+        orphanedWills = new OrphanedWills(willTable, bus, liveness, offlineSessions, System::currentTimeMillis);
+        wills = willTable.follow(orphanedWills);
         heartbeats = bus.consumeHeartbeats(liveness);
         shards = bus.consumeShards(router);
         sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -92,6 +98,7 @@ public class RoutingService {
         try {
             routesSwept.add(router.sweepDeadGateways());
             offlineSessions.expireOrphans();
+            orphanedWills.publishDue(router.ownedShards(), bus.shardCount());
         } catch (RuntimeException e) {
             LOG.warn("sweeping routes of dead gateways failed; will retry", e);
         }
@@ -117,6 +124,12 @@ public class RoutingService {
                 .description("messages the session store refused (lost for their session)").register(registry);
         FunctionCounter.builder("router.sessions.expired", offlineSessions, OfflineSessions::expired)
                 .description("sessions of dead gateways ended by their expiry").register(registry);
+        Gauge.builder("router.wills", orphanedWills, OrphanedWills::willCount)
+                .description("will messages gateways hold (from the wills table)").register(registry);
+        FunctionCounter.builder("router.wills.published", orphanedWills, OrphanedWills::published)
+                .description("wills of dead gateways' clients published by this router").register(registry);
+        FunctionCounter.builder("router.wills.cancelled", orphanedWills, OrphanedWills::cancelled)
+                .description("delayed wills of dead gateways' clients not sent: the session resumed elsewhere").register(registry);
         FunctionCounter.builder("router.routes.swept", routesSwept, LongAdder::sum)
                 .description("routes of dead gateways removed").register(registry);
     }
@@ -148,6 +161,9 @@ public class RoutingService {
         }
         if (sessionTable != null) {
             sessionTable.close();
+        }
+        if (wills != null) {
+            wills.close();
         }
     }
 

@@ -147,6 +147,16 @@ public final class OfflineSessions implements TableListener {
                 : CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).handle((ok, error) -> null);
     }
 
+    /**
+     * Whether the client's persistent session is now held by a live gateway other than {@code previousOwner}:
+     * its client connected again there.
+     */
+    public boolean resumedElsewhere(String clientId, GatewayRef previousOwner) {
+        SessionRecord session = sessions.get(clientId);
+        return session != null && hasLiveOwner(session)
+                && !(session.ownerId().equals(previousOwner.id()) && session.ownerIncarnation().equals(previousOwner.incarnation()));
+    }
+
     private boolean hasLiveOwner(SessionRecord session) {
         return !session.ownerId().isEmpty()
                 && liveness.isCurrent(new GatewayRef(session.ownerId(), session.ownerIncarnation()));

@@ -22,6 +22,12 @@ public enum ClusterTable {
      * owning gateway, followed by every gateway (to resume a session) and router (to queue for it).
      */
     SESSIONS("sessions", true),
+    /**
+     * Will messages of connected clients (and of disconnected ones whose will is delayed), keyed
+     * like {@link #CLIENTS}; written by the holding gateway, followed by every router, which
+     * publishes the wills of a gateway that died.
+     */
+    WILLS("wills", true),
     /** Credentials of the admin API (users and API keys); written and read by the admin API only. */
     ADMINS("admins", false);
 

@@ -384,6 +384,7 @@ public class ConnectHandler {
             return;
         }
         metrics.connected();
+        wills.connected(session);
         if (watched) {
             keepAliveWatch.watch(session, serverKeepAlive);
         }
@@ -508,7 +509,9 @@ public class ConnectHandler {
         } else {
             presence.disconnected(session);
         }
-        if (!normalDisconnect) {
+        if (normalDisconnect) {
+            wills.forget(session);
+        } else {
             wills.connectionLost(session);
         }
     }
