@@ -1,5 +1,6 @@
 package io.kmqtt.core.session;
 
+import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.routing.GatewayLiveness;
@@ -36,8 +37,10 @@ public final class OrphanedWills implements TableListener {
     private final OfflineSessions sessions;
     private final LongSupplier clock;
     private final Map<String, WillRecord> wills = new ConcurrentHashMap<>();
-    /** When this router first found a will's gateway dead: its delay counts from then. */
-    private final Map<String, Long> orphanedAt = new ConcurrentHashMap<>();
+    /** The same wills by holding gateway, so that a sweep looks only at those of dead gateways. */
+    private final Map<GatewayRef, Map<String, WillRecord>> byOwner = new ConcurrentHashMap<>();
+    /** When this router first found a gateway dead: the delays of its wills count from then. */
+    private final Map<GatewayRef, Long> deadSince = new ConcurrentHashMap<>();
     /** Wills being published, so that a slow publish is not started twice. */
     private final Set<String> publishing = ConcurrentHashMap.newKeySet();
     private final LongAdder published = new LongAdder();
@@ -53,19 +56,34 @@ public final class OrphanedWills implements TableListener {
     }
 
     @Override
-    public void onPut(String key, byte[] value) {
+    public synchronized void onPut(String key, byte[] value) {
+        WillRecord record;
         try {
-            wills.put(key, WillRecord.decode(value));
-            orphanedAt.remove(key);
+            record = WillRecord.decode(value);
         } catch (IllegalArgumentException e) {
             LOG.warning("will '" + key + "' skipped: " + e.getMessage());
+            return;
         }
+        WillRecord previous = wills.put(key, record);
+        if (previous != null) {
+            removeFromOwner(previous.owner(), key);
+        }
+        byOwner.computeIfAbsent(record.owner(), owner -> new ConcurrentHashMap<>()).put(key, record);
     }
 
     @Override
-    public void onRemove(String key) {
-        wills.remove(key);
-        orphanedAt.remove(key);
+    public synchronized void onRemove(String key) {
+        WillRecord previous = wills.remove(key);
+        if (previous != null) {
+            removeFromOwner(previous.owner(), key);
+        }
+    }
+
+    private void removeFromOwner(GatewayRef owner, String key) {
+        byOwner.computeIfPresent(owner, (o, group) -> {
+            group.remove(key);
+            return group.isEmpty() ? null : group;
+        });
     }
 
     /**
@@ -77,14 +95,25 @@ public final class OrphanedWills implements TableListener {
     public int publishDue(Collection<Integer> ownedShards, int shardCount) {
         long now = clock.getAsLong();
         int done = 0;
-        for (Map.Entry<String, WillRecord> entry : wills.entrySet()) {
-            String key = entry.getKey();
-            WillRecord record = entry.getValue();
-            if (liveness.isAlive(record.owner())) {
-                orphanedAt.remove(key);
+        deadSince.keySet().retainAll(byOwner.keySet());
+        for (Map.Entry<GatewayRef, Map<String, WillRecord>> group : byOwner.entrySet()) {
+            GatewayRef owner = group.getKey();
+            if (liveness.isAlive(owner)) {
+                deadSince.remove(owner);
                 continue;
             }
-            long since = orphanedAt.computeIfAbsent(key, k -> now);
+            long since = deadSince.computeIfAbsent(owner, o -> now);
+            done += publishDue(group.getValue(), since, now, ownedShards, shardCount);
+        }
+        return done;
+    }
+
+    private int publishDue(Map<String, WillRecord> group, long since, long now, Collection<Integer> ownedShards,
+                           int shardCount) {
+        int done = 0;
+        for (Map.Entry<String, WillRecord> entry : group.entrySet()) {
+            String key = entry.getKey();
+            WillRecord record = entry.getValue();
             if (!ownedShards.contains(Math.floorMod(record.clientId().hashCode(), shardCount))
                     || !publishing.add(key)) {
                 continue;

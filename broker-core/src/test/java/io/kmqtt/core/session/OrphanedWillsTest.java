@@ -129,6 +129,18 @@ class OrphanedWillsTest {
         assertThat(published).hasSize(1);
     }
 
+    @Test
+    void aWillTakenOverByTheRestartedGatewayIsItsToPublish() {
+        put("c", gw1, 0, "old");
+        GatewayRef restarted = new GatewayRef("gw-1", "inc-2");
+        put("c", restarted, 0, "new"); // same key: the client connected to the restarted gateway
+        clock.addAndGet(EXPIRY + 1);
+        heartbeat(restarted);
+        assertThat(wills.publishDue(Set.of(0), 1)).isZero();
+        assertThat(published).isEmpty();
+        assertThat(wills.willCount()).isEqualTo(1);
+    }
+
     private void put(String clientId, GatewayRef owner, long delaySeconds, String payload) {
         long now = clock.get();
         Envelope will = new Envelope("wills/" + clientId, payload.getBytes(StandardCharsets.UTF_8), 1, false, clientId,
