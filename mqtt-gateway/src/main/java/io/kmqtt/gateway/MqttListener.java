@@ -75,8 +75,6 @@ public class MqttListener {
     @Inject
     PersistentSessions persistentSessions;
     @Inject
-    io.kmqtt.gateway.session.KeepAliveWatch keepAliveWatch;
-    @Inject
     io.kmqtt.gateway.session.WillMessages wills;
     @Inject
     SysTopics sys;
@@ -129,7 +127,6 @@ public class MqttListener {
         commands.start();
         persistentSessions.start();
         wills.start();
-        keepAliveWatch.start();
         io.micrometer.core.instrument.Gauge.builder("mqtt.sessions.parked", persistentSessions, PersistentSessions::parkedCount)
                 .description("persistent sessions held here whose client is disconnected").register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("mqtt.sessions.store.failures", persistentSessions,
@@ -186,7 +183,6 @@ public class MqttListener {
         }
         commands.stop();
         persistentSessions.stop();
-        keepAliveWatch.stop();
         bans.stop();
         retained.stop();
         if (deliveries != null) {

@@ -22,17 +22,16 @@ import io.kmqtt.gateway.session.LocalSubscriptions;
 import io.kmqtt.gateway.session.MqttProperties5;
 import io.kmqtt.gateway.session.SessionRegistry;
 import io.kmqtt.gateway.session.PersistentSessions;
-import io.kmqtt.gateway.session.KeepAliveWatch;
 import io.kmqtt.gateway.session.SharedHandOff;
 import io.kmqtt.gateway.session.WillMessages;
 import io.kmqtt.gateway.wire.ConnectCredentials;
+import io.kmqtt.gateway.wire.KeepAlive;
 import io.kmqtt.gateway.wire.MqttGatewayServer;
-import io.kmqtt.gateway.wire.ProtocolViolation;
+import io.kmqtt.gateway.wire.ConnectionFault;
 import io.kmqtt.core.state.SessionRecord;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Context;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
@@ -75,16 +74,13 @@ public class ConnectHandler {
     private final WillMessages wills;
     private final PersistentSessions persistentSessions;
     private final SharedHandOff sharedHandOff;
-    private final KeepAliveWatch keepAliveWatch;
     private volatile boolean shuttingDown;
 
     @Inject
     public ConnectHandler(GatewayConfig config, MessageBus bus, GatewayRef gateway, SessionRegistry sessions,
                           LocalSubscriptions subscriptions, GatewayMetrics metrics, AuthBackend authBackend,
                           ClientPresence presence, BanList bans, ClusterCommands commands, RetainedMessages retained,
-                          WillMessages wills, PersistentSessions persistentSessions, SharedHandOff sharedHandOff,
-                          KeepAliveWatch keepAliveWatch) {
-        this.keepAliveWatch = keepAliveWatch;
+                          WillMessages wills, PersistentSessions persistentSessions, SharedHandOff sharedHandOff) {
         this.sharedHandOff = sharedHandOff;
         this.wills = wills;
         this.persistentSessions = persistentSessions;
@@ -119,7 +115,7 @@ public class ConnectHandler {
 
     /** The CONNECT handler of one listener, which has its own connection rate limit. */
     public MqttGatewayServer.ConnectionHandler forListener(String listener, ConnectRateLimit rateLimit) {
-        return (endpoint, credentials) -> {
+        return (endpoint, credentials, keepAlive) -> {
             if (!rateLimit.tryAcquire()) {
                 refuse(endpoint, credentials.username(), endpoint.protocolVersion() == 5
                         ? MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED
@@ -128,20 +124,12 @@ public class ConnectHandler {
                                 + " listener (mqtt.max-connect-rate)");
                 return;
             }
-            handle(endpoint, credentials);
+            handle(endpoint, credentials, keepAlive);
         };
     }
 
-    public void handle(MqttEndpoint endpoint, ConnectCredentials credentials) {
+    public void handle(MqttEndpoint endpoint, ConnectCredentials credentials, KeepAlive keepAlive) {
         boolean v5 = endpoint.protocolVersion() == 5;
-        String malformed = malformedConnect(endpoint);
-        if (malformed != null) {
-            // MQTT-3.1.4-1: a CONNECT that does not conform is closed without CONNACK.
-            LOG.infof("CONNECT from %s (client '%s') closed without CONNACK: %s", endpoint.remoteAddress(),
-                    endpoint.clientIdentifier(), malformed);
-            endpoint.close();
-            return;
-        }
         if (shuttingDown) {
             refuseShuttingDown(endpoint);
             return;
@@ -177,7 +165,7 @@ public class ConnectHandler {
         }
         if (username == null && credentials.password() == null) {
             if (allowAnonymous) {
-                accept(endpoint, null, Permissions.ALLOW_ALL);
+                accept(endpoint, keepAlive, null, Permissions.ALLOW_ALL);
             } else {
                 metrics.authenticated(AuthResult.NOT_AUTHORIZED);
                 refuse(endpoint, credentials.username(), v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
@@ -187,7 +175,7 @@ public class ConnectHandler {
         }
         if (!authBackend.configured()) {
             if (allowAnonymous) {
-                accept(endpoint, username, Permissions.ALLOW_ALL); // like Mosquitto without a password file: names are not checked
+                accept(endpoint, keepAlive, username, Permissions.ALLOW_ALL); // like Mosquitto without a password file: names are not checked
             } else {
                 metrics.authenticated(AuthResult.NOT_AUTHORIZED);
                 refuse(endpoint, credentials.username(), v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
@@ -207,15 +195,15 @@ public class ConnectHandler {
                 String.valueOf(endpoint.remoteAddress()));
         authBackend.authenticator().authenticate(request)
                 .exceptionally(error -> AuthDecision.refuse(AuthDecision.Outcome.UNAVAILABLE, error.toString()))
-                .thenAccept(decision -> context.runOnContext(v -> decide(endpoint, username, decision)));
+                .thenAccept(decision -> context.runOnContext(v -> decide(endpoint, keepAlive, username, decision)));
     }
 
-    private void decide(MqttEndpoint endpoint, String username, AuthDecision decision) {
+    private void decide(MqttEndpoint endpoint, KeepAlive keepAlive, String username, AuthDecision decision) {
         boolean v5 = endpoint.protocolVersion() == 5;
         switch (decision.outcome()) {
             case ALLOW -> {
                 metrics.authenticated(AuthResult.SUCCESS);
-                accept(endpoint, username, Permissions.resolve(decision.superuser(), decision.rules(), username,
+                accept(endpoint, keepAlive, username, Permissions.resolve(decision.superuser(), decision.rules(), username,
                         endpoint.clientIdentifier(), decision.allowOnNoMatch()));
             }
             case BAD_CREDENTIALS -> {
@@ -237,18 +225,6 @@ public class ConnectHandler {
         }
     }
 
-    /** What makes the CONNECT's flags non-conforming (which Netty's decoder lets through), or null. */
-    static String malformedConnect(MqttEndpoint endpoint) {
-        var will = endpoint.will();
-        if (will != null && !will.isWillFlag() && (will.getWillQos() != 0 || will.isWillRetain())) {
-            return "Will QoS or Will Retain set without the Will Flag (MQTT-3.1.2-13, -15)";
-        }
-        if (will != null && will.isWillFlag() && will.getWillQos() > 2) {
-            return "Will QoS 3 (MQTT-3.1.2-14)";
-        }
-        return null;
-    }
-
     private static void refuse(MqttEndpoint endpoint, String username, MqttConnectReturnCode code, String why) {
         LOG.infof("CONNECT from %s (client '%s', user '%s') refused with %s: %s", endpoint.remoteAddress(),
                 endpoint.clientIdentifier(), username == null ? "" : username, code, why);
@@ -264,7 +240,7 @@ public class ConnectHandler {
                 : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "gateway shutting down");
     }
 
-    private void accept(MqttEndpoint endpoint, String username, Permissions permissions) {
+    private void accept(MqttEndpoint endpoint, KeepAlive keepAlive, String username, Permissions permissions) {
         if (shuttingDown) {
             refuseShuttingDown(endpoint); // its authentication finished after the drain began
             return;
@@ -296,17 +272,13 @@ public class ConnectHandler {
 
         endpoint.publishAutoAck(false);
         int serverKeepAlive = serverKeepAlive(endpoint);
-        boolean watched = serverKeepAlive > 0;
-        endpoint.publishHandler(touching(session, watched, publish::handle));
-        endpoint.publishReleaseHandler(touching(session, watched, publish::handleRelease));
-        endpoint.subscribeHandler(touching(session, watched, subscribe::handle));
-        endpoint.unsubscribeHandler(touching(session, watched, unsubscribe::handle));
-        endpoint.publishAcknowledgeHandler(touching(session, watched, session::onPubAck));
-        endpoint.publishReceivedHandler(touching(session, watched, session::onPubRec));
-        endpoint.publishCompletionHandler(touching(session, watched, session::onPubComp));
-        if (watched) {
-            endpoint.pingHandler(v -> session.touch());
-        }
+        endpoint.publishHandler(publish::handle);
+        endpoint.publishReleaseHandler(publish::handleRelease);
+        endpoint.subscribeHandler(subscribe::handle);
+        endpoint.unsubscribeHandler(unsubscribe::handle);
+        endpoint.publishAcknowledgeHandler(session::onPubAck);
+        endpoint.publishReceivedHandler(session::onPubRec);
+        endpoint.publishCompletionHandler(session::onPubComp);
         endpoint.disconnectMessageHandler(msg -> {
             // MQTT 5 reason 0x04 asks for the will to be sent anyway (MQTT 5.0 section 3.14.2.1).
             normalDisconnect[0] = msg.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE;
@@ -323,15 +295,15 @@ public class ConnectHandler {
                         "sent a packet larger than mqtt.max-message-size (" + config.maxMessageSize() + " bytes)");
             } else if (error instanceof java.io.IOException) {
                 LOG.debugf("client '%s' from %s: connection error: %s", session.clientId(), session.peer(), error);
+            } else if (error instanceof ConnectionFault fault) {
+                // A packet the wire layer refused, or a keep alive that ran out.
+                Disconnects.disconnect(endpoint, MqttDisconnectReasonCode.valueOf(fault.reasonCode()), fault.getMessage());
             } else {
                 // A packet the decoder refused (MQTT 5.0 section 4.13: 0x81 Malformed Packet) or
                 // another protocol violation Vert.x reports: one line with the client and the reason.
-                MqttDisconnectReasonCode reason = error instanceof ProtocolViolation violation
-                        ? MqttDisconnectReasonCode.valueOf(violation.reasonCode())
-                        : error instanceof io.netty.handler.codec.DecoderException
-                        ? MqttDisconnectReasonCode.MALFORMED_PACKET : MqttDisconnectReasonCode.PROTOCOL_ERROR;
-                Disconnects.disconnect(endpoint, reason, error instanceof ProtocolViolation
-                        ? error.getMessage() : "sent a packet the gateway cannot accept: " + error.getMessage());
+                Disconnects.disconnect(endpoint, error instanceof io.netty.handler.codec.DecoderException
+                        ? MqttDisconnectReasonCode.MALFORMED_PACKET : MqttDisconnectReasonCode.PROTOCOL_ERROR,
+                        "sent a packet the gateway cannot accept: " + error.getMessage());
             }
         });
         endpoint.closeHandler(v -> onClose(session, normalDisconnect[0]));
@@ -385,8 +357,8 @@ public class ConnectHandler {
         }
         metrics.connected();
         wills.connected(session);
-        if (watched) {
-            keepAliveWatch.watch(session, serverKeepAlive);
+        if (serverKeepAlive > 0) {
+            keepAlive.enforce(serverKeepAlive); // what CONNACK told it (MQTT 5.0 section 3.1.2.10)
         }
         commands.announceConnected(session.clientId(), discard);
         if (resumed.isPresent()) {
@@ -481,16 +453,7 @@ public class ConnectHandler {
         return asked == 0 || asked > max ? max : 0;
     }
 
-    /** The handler, noting the packet's arrival first when the gateway watches this connection's keep alive. */
-    private static <T> Handler<T> touching(ClientSession session, boolean watched, Handler<T> handler) {
-        return watched ? packet -> {
-            session.touch();
-            handler.handle(packet);
-        } : handler;
-    }
-
     private void onClose(ClientSession session, boolean normalDisconnect) {
-        keepAliveWatch.unwatch(session);
         boolean replacedHere = sessions.get(session.clientId()) != session;
         sessions.unregister(session);
         List<ClientSession.Unfinished> unfinishedShared = session.takeUnfinishedShared();

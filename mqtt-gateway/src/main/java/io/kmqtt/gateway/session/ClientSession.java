@@ -88,7 +88,6 @@ public final class ClientSession {
     private volatile String takenOverBy;
     private volatile boolean discardOnTakeover;
     private volatile boolean endedByDisconnect;
-    private volatile long lastPacketAtMillis;
     private int nextPacketId = 1;
     private final AtomicInteger drainRequests = new AtomicInteger();
     private volatile boolean closed;
@@ -421,15 +420,6 @@ public final class ClientSession {
 
     public long sessionExpirySeconds() {
         return sessionExpirySeconds;
-    }
-
-    /** A packet arrived from the client (only called for connections whose keep alive the gateway watches). */
-    public void touch() {
-        lastPacketAtMillis = System.currentTimeMillis();
-    }
-
-    public long lastPacketAtMillis() {
-        return lastPacketAtMillis;
     }
 
     public boolean persistent() {

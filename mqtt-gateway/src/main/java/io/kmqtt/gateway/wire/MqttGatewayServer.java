@@ -34,7 +34,6 @@ import io.vertx.mqtt.impl.MqttServerConnectionAccess;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One MQTT listener (TCP, TLS or WebSocket). It does what Vert.x's {@code MqttServerImpl} does and
@@ -43,19 +42,21 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>check every packet with a {@link PacketChecker} before the decoder;</li>
  *   <li>give the gateway the CONNECT's {@link ConnectCredentials} as sent;</li>
- *   <li>time a connection out at exactly 1.5 times its Keep Alive (MQTT-3.1.2-24), where Vert.x rounds
- *       up to whole seconds (a Keep Alive of 1 s would be enforced after 2 s);</li>
+ *   <li>time a connection out at exactly 1.5 times its keep alive ({@link KeepAlive}), where Vert.x
+ *       rounds up to whole seconds, and let the gateway shorten it to a Server Keep Alive;</li>
  *   <li>close a connection whose bytes fail before CONNECT, after telling {@code errors}.</li>
  * </ul>
  * Pipeline, in order: [TLS, HTTP codec, WebSocket handlers,] MQTT encoder, packet checker, MQTT
- * decoder, credentials capture (until CONNECT), idle timer, then Vert.x's handler.
+ * decoder, credentials capture (until CONNECT), the connect timeout (then the keep-alive timer), then
+ * Vert.x's handler.
  */
 public final class MqttGatewayServer {
 
     /** What the gateway does with a connection whose CONNECT was decoded. */
     @FunctionalInterface
     public interface ConnectionHandler {
-        void connected(MqttEndpoint endpoint, ConnectCredentials credentials);
+        /** @param keepAlive the connection's keep-alive timer, already set from the client's Keep Alive */
+        void connected(MqttEndpoint endpoint, ConnectCredentials credentials, KeepAlive keepAlive);
     }
 
     private final NetServer server;
@@ -91,9 +92,10 @@ public final class MqttGatewayServer {
         ChannelPipeline pipeline = soi.channelHandlerContext().pipeline();
         ConnectCredentials.Capture credentials = new ConnectCredentials.Capture();
         initChannel(pipeline, credentials);
+        KeepAlive keepAlive = new KeepAlive(pipeline);
         MqttServerConnection connection = new MqttServerConnection(soi, endpoint -> {
-            exactKeepAlive(pipeline, endpoint.keepAliveTimeSeconds());
-            handler.connected(endpoint, credentials.credentials());
+            keepAlive.enforce(endpoint.keepAliveTimeSeconds());
+            handler.connected(endpoint, credentials.credentials(), keepAlive);
         }, errors, options);
         // Until CONNECT is handled (Vert.x then sets its own): a broken first packet ends the connection.
         soi.exceptionHandler(error -> {
@@ -116,13 +118,6 @@ public final class MqttGatewayServer {
                 soi.close();
             }
         });
-    }
-
-    /** Vert.x's idle timer for the Keep Alive, replaced by one with millisecond precision. */
-    private static void exactKeepAlive(ChannelPipeline pipeline, int keepAliveSeconds) {
-        if (keepAliveSeconds > 0 && pipeline.get("idle") != null) {
-            pipeline.replace("idle", "idle", new IdleStateHandler(keepAliveSeconds * 1500L, 0, 0, TimeUnit.MILLISECONDS));
-        }
     }
 
     private void initChannel(ChannelPipeline pipeline, ConnectCredentials.Capture credentials) {

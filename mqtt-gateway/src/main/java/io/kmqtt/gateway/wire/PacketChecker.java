@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>a first packet that is not CONNECT, or a second CONNECT (MQTT-3.1.0-1, -2);</li>
  *   <li>a packet only a server sends: CONNACK, SUBACK, UNSUBACK, PINGRESP; and AUTH, since the
  *       gateway offers no enhanced authentication (MQTT 5.0 section 4.12);</li>
- *   <li>in CONNECT, the reserved flag (MQTT-3.1.2-3) and, before MQTT 5, a password without a user
- *       name (MQTT-3.1.2-22);</li>
+ *   <li>in CONNECT, the reserved flag (MQTT-3.1.2-3), Will QoS or Will Retain without the Will Flag
+ *       and Will QoS 3 (MQTT-3.1.2-13 to -15) and, before MQTT 5, a password without a user name
+ *       (MQTT-3.1.2-22);</li>
  *   <li>MQTT 5 properties given twice, other than User Property, or in a packet that does not allow
  *       them (MQTT 5.0 section 2.2.2.2);</li>
  *   <li>reserved bits in SUBSCRIBE options (MQTT-3-8.3-4, MQTT-3.8.3-5) and Retain Handling 3.</li>
@@ -29,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A violation in or before CONNECT closes the connection (an MQTT 5 client first gets a CONNACK
  * with the reason code). A later one goes, after the packets before it, to the gateway's
- * connection as a {@link ProtocolViolation}, which answers with a DISCONNECT; if the connection is
+ * connection as a {@link ConnectionFault}, which answers with a DISCONNECT; if the connection is
  * still open a second later (its CONNECT was still being authenticated), it is closed. Either way,
  * every byte after the violation is discarded, so a client cannot make the gateway buffer.
  */
@@ -148,7 +149,7 @@ public final class PacketChecker extends ChannelInboundHandlerAdapter {
             closeBeforeConnack(ctx, found);
             return;
         }
-        ctx.fireExceptionCaught(new ProtocolViolation(found.reasonCode(), found.why()));
+        ctx.fireExceptionCaught(new ConnectionFault(found.reasonCode(), found.why()));
         ctx.executor().schedule(() -> {
             if (ctx.channel().isActive()) {
                 LOG.infof("closing the connection from %s: %s", ctx.channel().remoteAddress(), found.why());
@@ -264,6 +265,16 @@ public final class PacketChecker extends ChannelInboundHandlerAdapter {
         }
         if (level < 5 && (flags & 0xC0) == 0x40) {
             violation = new Violation(MALFORMED_PACKET, "CONNECT has a password but no user name (MQTT-3.1.2-22)");
+            return;
+        }
+        int willQos = (flags >> 3) & 3;
+        if ((flags & 0x04) == 0 && (willQos != 0 || (flags & 0x20) != 0)) {
+            violation = new Violation(MALFORMED_PACKET, "CONNECT sets Will QoS or Will Retain without the Will Flag"
+                    + " (MQTT-3.1.2-13, -15)");
+            return;
+        }
+        if (willQos == 3) {
+            violation = new Violation(MALFORMED_PACKET, "CONNECT asks for Will QoS 3 (MQTT-3.1.2-14)");
             return;
         }
         if (level == 5) {

@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * The checker alone in an {@link EmbeddedChannel}, fed raw packets. What it forwards must be exactly
  * the valid packets, byte for byte; every buffer it was given or allocated must end up released.
  *
- * <p>How the EmbeddedChannel reports a {@link ProtocolViolation}: the exception fired through the
+ * <p>How the EmbeddedChannel reports a {@link ConnectionFault}: the exception fired through the
  * pipeline reaches its tail, is recorded, and is rethrown at the end of the {@code writeInbound}
  * call that caused it (after the packets before it were queued as inbound messages).
  */
@@ -130,7 +130,7 @@ class PacketCheckerTest {
         write(channel, session);
 
         assertThat(forwarded(channel)).isEqualTo(session);
-        ProtocolViolation violation = violationOn(channel, subscribe311(2, filter("a", 0x05)));
+        ConnectionFault violation = violationOn(channel, subscribe311(2, filter("a", 0x05)));
         assertThat(violation.reasonCode()).isEqualTo(MALFORMED);
     }
 
@@ -202,6 +202,25 @@ class PacketCheckerTest {
             assertConnack(channel, MALFORMED);
         } else {
             assertThat((Object) channel.readOutbound()).isNull();
+        }
+    }
+
+    /** Will QoS 1 or Will Retain without the Will Flag (MQTT-3.1.2-13, -15), and Will QoS 3 (MQTT-3.1.2-14). */
+    @ParameterizedTest(name = "MQTT level {0}")
+    @ValueSource(ints = {4, 5})
+    void willFlagsThatDoNotConformCloseTheConnection(int level) {
+        for (int flags : new int[]{0x02 | 0x08, 0x02 | 0x20, 0x02 | 0x04 | 0x18}) {
+            EmbeddedChannel channel = channel();
+
+            write(channel, level == 5 ? connect5(flags, props(), null) : connect311(flags));
+
+            assertThat(forwarded(channel)).as("flags %02x", flags).isEmpty();
+            assertThat(channel.isOpen()).isFalse();
+            if (level == 5) {
+                assertConnack(channel, MALFORMED);
+            } else {
+                assertThat((Object) channel.readOutbound()).isNull();
+            }
         }
     }
 
@@ -277,7 +296,7 @@ class PacketCheckerTest {
         assertConnack(channel, PROTOCOL_ERROR);
     }
 
-    // ---- violations after CONNECT: ProtocolViolation, then nothing ---------------------------------
+    // ---- violations after CONNECT: ConnectionFault, then nothing ---------------------------------
 
     @ParameterizedTest(name = "MQTT level {0}")
     @ValueSource(ints = {4, 5})
@@ -287,7 +306,7 @@ class PacketCheckerTest {
         write(channel, connect);
         assertThat(forwarded(channel)).isEqualTo(connect);
 
-        ProtocolViolation violation = violationOn(channel, connect);
+        ConnectionFault violation = violationOn(channel, connect);
 
         assertThat(violation.reasonCode()).isEqualTo(PROTOCOL_ERROR);
         assertThat(forwarded(channel)).isEmpty();
@@ -300,7 +319,7 @@ class PacketCheckerTest {
         for (byte[] serverOnly : List.of(connack, SUBACK, UNSUBACK, PINGRESP)) {
             EmbeddedChannel channel = connected(level);
 
-            ProtocolViolation violation = violationOn(channel, serverOnly);
+            ConnectionFault violation = violationOn(channel, serverOnly);
 
             assertThat(violation.reasonCode()).as(hex(serverOnly)).isEqualTo(PROTOCOL_ERROR);
             assertThat(forwarded(channel)).isEmpty();
@@ -313,7 +332,7 @@ class PacketCheckerTest {
         for (byte[] auth : List.of(AUTH, packet(0xF0, out().b(0x18).props(props(authMethod("SCRAM"))).bytes()))) {
             EmbeddedChannel channel = connected(5);
 
-            ProtocolViolation violation = violationOn(channel, auth);
+            ConnectionFault violation = violationOn(channel, auth);
 
             assertThat(violation.reasonCode()).isEqualTo(PROTOCOL_ERROR);
             finish(channel);
@@ -324,7 +343,7 @@ class PacketCheckerTest {
     void packetType15IsMalformedIn311() {
         EmbeddedChannel channel = connected(4);
 
-        ProtocolViolation violation = violationOn(channel, AUTH);
+        ConnectionFault violation = violationOn(channel, AUTH);
 
         assertThat(violation.reasonCode()).isEqualTo(MALFORMED);
     }
@@ -334,7 +353,7 @@ class PacketCheckerTest {
     void packetType0IsMalformed(int level) {
         EmbeddedChannel channel = connected(level);
 
-        ProtocolViolation violation = violationOn(channel, new byte[]{0x00, 0x00});
+        ConnectionFault violation = violationOn(channel, new byte[]{0x00, 0x00});
 
         assertThat(violation.reasonCode()).isEqualTo(MALFORMED);
     }
@@ -349,7 +368,7 @@ class PacketCheckerTest {
                 publish5(1, "t", 7, props(payloadFormat(0), payloadFormat(1)), payload(4)))) {
             EmbeddedChannel channel = connected(5);
 
-            ProtocolViolation violation = violationOn(channel, publish);
+            ConnectionFault violation = violationOn(channel, publish);
 
             assertThat(violation.reasonCode()).as(hex(publish)).isEqualTo(PROTOCOL_ERROR);
             assertThat(forwarded(channel)).isEmpty();
@@ -371,7 +390,7 @@ class PacketCheckerTest {
                 disconnect5(0, props(willDelay(1))))) {
             EmbeddedChannel channel = connected(5);
 
-            ProtocolViolation violation = violationOn(channel, packet);
+            ConnectionFault violation = violationOn(channel, packet);
 
             assertThat(violation.reasonCode()).as(hex(packet)).isEqualTo(MALFORMED);
             finish(channel);
@@ -386,7 +405,7 @@ class PacketCheckerTest {
                 disconnect5(0, props(sessionExpiry(1), sessionExpiry(1))))) {
             EmbeddedChannel channel = connected(5);
 
-            ProtocolViolation violation = violationOn(channel, packet);
+            ConnectionFault violation = violationOn(channel, packet);
 
             assertThat(violation.reasonCode()).as(hex(packet)).isEqualTo(PROTOCOL_ERROR);
             finish(channel);
@@ -404,7 +423,7 @@ class PacketCheckerTest {
                     ? subscribe5(1, props(), filter("ok", 1), filter("t", c.options))
                     : subscribe311(1, filter("ok", 1), filter("t", c.options));
 
-            ProtocolViolation violation = violationOn(channel, subscribe);
+            ConnectionFault violation = violationOn(channel, subscribe);
 
             assertThat(violation.reasonCode()).as("%s", c).isEqualTo(MALFORMED);
             finish(channel);
@@ -415,7 +434,7 @@ class PacketCheckerTest {
     void retainHandling3IsAProtocolError() {
         EmbeddedChannel channel = connected(5);
 
-        ProtocolViolation violation = violationOn(channel, subscribe5(1, props(), filter("t", 0x31)));
+        ConnectionFault violation = violationOn(channel, subscribe5(1, props(), filter("t", 0x31)));
 
         assertThat(violation.reasonCode()).isEqualTo(PROTOCOL_ERROR);
     }
@@ -447,7 +466,7 @@ class PacketCheckerTest {
         byte[] after = cat(PINGREQ, publish5(0, "t", 0, props(), payload(3)), Arrays.copyOf(PINGREQ, 1));
         EmbeddedChannel channel = channel();
 
-        ProtocolViolation violation = violationOn(channel, cat(valid, bad, after));
+        ConnectionFault violation = violationOn(channel, cat(valid, bad, after));
 
         assertThat(violation.reasonCode()).isEqualTo(PROTOCOL_ERROR);
         assertThat(forwarded(channel)).isEqualTo(valid);
@@ -480,7 +499,7 @@ class PacketCheckerTest {
         channel.pipeline().fireChannelRead(in(cat(PINGREQ, PINGRESP), false));
 
         assertThat(forwarded(channel)).isEqualTo(PINGREQ);
-        ProtocolViolation violation = catchThrowableOfType(ProtocolViolation.class, channel::checkException);
+        ConnectionFault violation = catchThrowableOfType(ConnectionFault.class, channel::checkException);
         assertThat(violation).isNotNull();
         assertThat(violation.reasonCode()).isEqualTo(PROTOCOL_ERROR);
         assertThat(violation.getMessage()).contains("PINGRESP");
@@ -499,7 +518,7 @@ class PacketCheckerTest {
             int violations = 0;
             for (byte[] part : List.of(Arrays.copyOfRange(stream, 0, split),
                     Arrays.copyOfRange(stream, split, stream.length))) {
-                ProtocolViolation violation = catchThrowableOfType(ProtocolViolation.class, () -> write(channel, part));
+                ConnectionFault violation = catchThrowableOfType(ConnectionFault.class, () -> write(channel, part));
                 if (violation != null) {
                     assertThat(violation.reasonCode()).isEqualTo(PROTOCOL_ERROR);
                     violations++;
@@ -517,7 +536,7 @@ class PacketCheckerTest {
         byte[] connect = connect311(0x02);
         EmbeddedChannel channel = channel();
 
-        ProtocolViolation violation = violationOn(channel, cat(connect, CONNACK_311));
+        ConnectionFault violation = violationOn(channel, cat(connect, CONNACK_311));
 
         assertThat(violation.reasonCode()).isEqualTo(PROTOCOL_ERROR);
         assertThat(forwarded(channel)).isEqualTo(connect);
@@ -565,7 +584,7 @@ class PacketCheckerTest {
         assertThat(atLimit[1]).isEqualTo((byte) 32);
         assertThat(overLimit[1]).isEqualTo((byte) 33);
 
-        ProtocolViolation violation = violationOn(channel, atLimit);
+        ConnectionFault violation = violationOn(channel, atLimit);
         assertThat(violation.reasonCode()).isEqualTo(MALFORMED);
 
         EmbeddedChannel other = new EmbeddedChannel(new PacketChecker(32));
@@ -596,7 +615,7 @@ class PacketCheckerTest {
         write(channel, cat(unknownProperty, truncatedValue, propertyLengthBeyondPacket));
         assertThat(forwarded(channel)).isEqualTo(cat(unknownProperty, truncatedValue, propertyLengthBeyondPacket));
 
-        ProtocolViolation violation = violationOn(channel, UNSUBACK);
+        ConnectionFault violation = violationOn(channel, UNSUBACK);
         assertThat(violation.reasonCode()).isEqualTo(PROTOCOL_ERROR);
     }
 
@@ -656,9 +675,9 @@ class PacketCheckerTest {
         channel.writeInbound(in(bytes, false));
     }
 
-    private ProtocolViolation violationOn(EmbeddedChannel channel, byte[] bytes) {
-        ProtocolViolation violation = catchThrowableOfType(ProtocolViolation.class, () -> write(channel, bytes));
-        assertThat(violation).as("a ProtocolViolation for %s", hex(bytes)).isNotNull();
+    private ConnectionFault violationOn(EmbeddedChannel channel, byte[] bytes) {
+        ConnectionFault violation = catchThrowableOfType(ConnectionFault.class, () -> write(channel, bytes));
+        assertThat(violation).as("a ConnectionFault for %s", hex(bytes)).isNotNull();
         assertThat(channel.isOpen()).isTrue(); // closed a second later, or by the connection's DISCONNECT
         assertThat((Object) channel.readOutbound()).isNull();
         return violation;
