@@ -21,13 +21,14 @@ final class Clients {
     }
 
     static Mqtt5BlockingClient connect(int port, String clientId) {
-        Mqtt5BlockingClient client = Mqtt5Client.builder()
-                .identifier(clientId)
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildBlocking();
+        Mqtt5BlockingClient client = unconnected(port, clientId);
         client.connectWith().cleanStart(true).keepAlive(30).send();
         return client;
+    }
+
+    /** A client for a gateway on loopback, for a test that writes its own CONNECT. */
+    static Mqtt5BlockingClient unconnected(int port, String clientId) {
+        return Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port).buildBlocking();
     }
 
     /** A subscriber that collects every message it receives. */

@@ -4,7 +4,6 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -70,12 +69,10 @@ class GatewayCrashIT {
                     .serverPort(doomed.port()).buildBlocking();
             v3.connectWith().willPublish().topic("wills/v3").payload(bytes("v3 gone")).qos(MqttQos.AT_LEAST_ONCE)
                     .applyWillPublish().send();
-            Mqtt5BlockingClient delayed = Mqtt5Client.builder().identifier("will-v5-delayed").serverHost("127.0.0.1")
-                    .serverPort(doomed.port()).buildBlocking();
+            Mqtt5BlockingClient delayed = Clients.unconnected(doomed.port(), "will-v5-delayed");
             delayed.connectWith().cleanStart(true).sessionExpiryInterval(60).willPublish().topic("wills/v5")
                     .payload(bytes("v5 gone")).qos(MqttQos.AT_LEAST_ONCE).delayInterval(2).applyWillPublish().send();
-            Mqtt5BlockingClient polite = Mqtt5Client.builder().identifier("will-v5-polite").serverHost("127.0.0.1")
-                    .serverPort(doomed.port()).buildBlocking();
+            Mqtt5BlockingClient polite = Clients.unconnected(doomed.port(), "will-v5-polite");
             polite.connectWith().willPublish().topic("wills/polite").payload(bytes("never")).applyWillPublish().send();
             polite.disconnect(); // a normal DISCONNECT: its will is discarded
 
@@ -105,8 +102,7 @@ class GatewayCrashIT {
             Clients.Collector watcher = new Clients.Collector(survivor.port(), "will-watcher")
                     .subscribe("wills/#", MqttQos.AT_LEAST_ONCE);
             for (int i = 0; i < 20; i++) {
-                Mqtt5BlockingClient client = Mqtt5Client.builder().identifier("will-" + i).serverHost("127.0.0.1")
-                        .serverPort(stopping.port()).buildBlocking();
+                Mqtt5BlockingClient client = Clients.unconnected(stopping.port(), "will-" + i);
                 client.connectWith().willPublish().topic("wills/" + i).payload(bytes("gone " + i))
                         .qos(MqttQos.AT_LEAST_ONCE).applyWillPublish().send();
             }

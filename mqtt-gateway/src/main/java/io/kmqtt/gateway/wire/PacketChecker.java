@@ -38,8 +38,8 @@ public final class PacketChecker extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = Logger.getLogger(PacketChecker.class);
 
-    static final byte MALFORMED_PACKET = (byte) 0x81;
-    static final byte PROTOCOL_ERROR = (byte) 0x82;
+    private static final byte MALFORMED_PACKET = (byte) 0x81;
+    private static final byte PROTOCOL_ERROR = (byte) 0x82;
     private static final long CLOSE_AFTER_VIOLATION_MILLIS = 1_000;
 
     private static final int CONNECT = 1, CONNACK = 2, PUBLISH = 3, PUBACK = 4, PUBREC = 5, PUBREL = 6,
@@ -200,7 +200,7 @@ public final class PacketChecker extends ChannelInboundHandlerAdapter {
     // ---- packets ---------------------------------------------------------------------------------
 
     /** Null when the packet may go on, else what is wrong with it. */
-    Violation check(ByteBuf buf, int header, int from, int to) {
+    private Violation check(ByteBuf buf, int header, int from, int to) {
         violation = null;
         int type = header >>> 4;
         if (protocolLevel == 0) {
