@@ -89,12 +89,15 @@ final class Cluster implements AutoCloseable {
     ChildProcess startRouter(String name, Map<String, String> extraEnv) throws Exception {
         Map<String, String> env = commonEnv();
         env.put("ROUTER_GATEWAY_EXPIRY", "4s");
+        env.put("ROUTER_ROUTER_EXPIRY", "2s");
         env.put("ROUTER_SWEEP_INTERVAL", "500ms");
         env.put("ROUTER_NODE_ID", name);
         env.put("ROUTER_STATS_INTERVAL", "1s");
         env.putAll(extraEnv);
         ChildProcess p = launch("routing-service", name, env);
         p.awaitLogLine("routing service started", Duration.ofSeconds(60));
+        // It listens to the other routers for one router expiry before it takes shards.
+        p.awaitLogLine("this router (" + name + ") owns shards", Duration.ofSeconds(60));
         p.awaitLogLine("Listening on", Duration.ofSeconds(60)); // HTTP (metrics) opens after the start-up observers
         return p;
     }

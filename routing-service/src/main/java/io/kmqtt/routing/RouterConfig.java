@@ -20,6 +20,25 @@ public interface RouterConfig {
     @WithDefault("10s")
     Duration gatewayExpiry();
 
+    /**
+     * How often this router tells the others it is alive and which shards it routes. Routers divide
+     * the shards among themselves from these heartbeats.
+     */
+    @WithDefault("500ms")
+    Duration heartbeatInterval();
+
+    /**
+     * A router silent this long is dead: the others take its shards. This bounds how long a killed
+     * router's topics go unrouted (plus the time to load their routes). Keep it several heartbeat
+     * intervals: a router that misses it (a long pause) causes a needless handover, never a loss.
+     */
+    @WithDefault("3s")
+    Duration routerExpiry();
+
+    /** A stopping router hands its shards over to the others; it waits at most this long for them to take them. */
+    @WithDefault("10s")
+    Duration leaveTimeout();
+
     /** How often routes of dead gateways are looked for. */
     @WithDefault("2s")
     Duration sweepInterval();

@@ -9,7 +9,11 @@ import io.kmqtt.core.state.ClusterTable;
 import io.kmqtt.core.state.ReplicatedTable;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.routing.GatewayLiveness;
+import io.kmqtt.core.bus.RouterHeartbeat;
+import io.kmqtt.core.bus.ShardConsumer;
 import io.kmqtt.core.routing.Router;
+import io.kmqtt.core.routing.RouterLiveness;
+import io.kmqtt.core.routing.ShardOwnership;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -59,8 +63,13 @@ public class RoutingService {
     private OrphanedWills orphanedWills;
     private MessageBus.Registration wills;
     private MessageBus.Registration heartbeats;
-    private MessageBus.Registration shards;
-    private ScheduledExecutorService sweeper;
+    private ShardConsumer shards;
+    private RouterLiveness routers;
+    private MessageBus.Registration routerHeartbeats;
+    private ShardOwnership ownership;
+    private String nodeId;
+    private final String incarnation = UUID.randomUUID().toString();
+    private ScheduledExecutorService timers;
     private NodeStatusReporter status;
 
     void start(@Observes StartupEvent event) {
@@ -75,23 +84,67 @@ public class RoutingService {
         orphanedWills = new OrphanedWills(willTable, bus, liveness, offlineSessions, System::currentTimeMillis);
         wills = willTable.follow(orphanedWills);
         heartbeats = bus.consumeHeartbeats(liveness);
+        nodeId = config.nodeId().orElseGet(RoutingService::defaultNodeId);
         shards = bus.consumeShards(router);
-        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "route-sweeper");
+        routers = new RouterLiveness(config.routerExpiry().toMillis(), System::currentTimeMillis);
+        routerHeartbeats = bus.consumeRouterHeartbeats(routers);
+        // Listen to the other routers for one expiry period first: heartbeats of dead routers replayed
+        // from the log look fresh until then. A memory bus has no other router to wait for.
+        long listenFirst = bus instanceof io.kmqtt.core.bus.InMemoryMessageBus
+                ? 0 : config.routerExpiry().toMillis();
+        ownership = new ShardOwnership(nodeId, bus.shardCount(), shards, routers, System::currentTimeMillis, listenFirst);
+        timers = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "router-timers");
             t.setDaemon(true);
             return t;
         });
+        long beat = config.heartbeatInterval().toMillis();
+        timers.scheduleWithFixedDelay(this::heartbeat, 0, beat, TimeUnit.MILLISECONDS);
         long every = config.sweepInterval().toMillis();
-        sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
         registerMetrics();
-        status = new NodeStatusReporter(bus, config.nodeId().orElseGet(RoutingService::defaultNodeId), "router",
-                UUID.randomUUID().toString(), NodeStatusReporter.httpUrl(config.advertisedHttpUrl(), httpPort), registry,
+        status = new NodeStatusReporter(bus, nodeId, "router", incarnation, NodeStatusReporter.httpUrl(config.advertisedHttpUrl(), httpPort), registry,
                 Map.of("routes", "router.routes", "shards", "router.shards.owned", "messages_in", "router.messages.in",
                         "deliveries_out", "router.deliveries.out", "messages_unrouted", "router.messages.unrouted"));
         long statsEvery = config.statsInterval().toMillis();
-        sweeper.scheduleWithFixedDelay(this::reportStatus, 0, statsEvery, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::reportStatus, 0, statsEvery, TimeUnit.MILLISECONDS);
         LOG.infof("routing service started on %d shard(s); gateways silent for %s are dropped", bus.shardCount(),
                 config.gatewayExpiry());
+    }
+
+    /** Tells the other routers this one is alive and what it routes, then takes or hands over shards. */
+    private void heartbeat() {
+        try {
+            bus.routerHeartbeat(new RouterHeartbeat(nodeId, incarnation, System.currentTimeMillis(), false,
+                    shards.routing()));
+            ownership.tick();
+        } catch (RuntimeException e) {
+            LOG.warn("router heartbeat failed; will retry", e);
+        }
+    }
+
+    /**
+     * A normal stop hands every shard over first: the others take them at once (this router says it
+     * leaves), and it routes each one until its new owner does, so no topic goes silent.
+     */
+    private void handOverShards() {
+        ownership.leave();
+        long deadline = System.currentTimeMillis() + config.leaveTimeout().toMillis();
+        while (!ownership.handedOver() && System.currentTimeMillis() < deadline) {
+            bus.routerHeartbeat(new RouterHeartbeat(nodeId, incarnation, System.currentTimeMillis(), true, shards.routing()));
+            ownership.tick();
+            try {
+                Thread.sleep(Math.min(200, config.heartbeatInterval().toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (!ownership.handedOver()) {
+            LOG.warnf("stopping with shard(s) %s not taken over by another router within %s (router.leave-timeout);"
+                    + " they are routed again from their last recorded position when a router takes them", shards.owned(),
+                    config.leaveTimeout());
+        }
     }
 
     private void sweep() {
@@ -112,6 +165,8 @@ public class RoutingService {
         Gauge.builder("router.routes", router, Router::routeCount)
                 .description("routes (gateway, filter) held in the owned shards").register(registry);
         Gauge.builder("router.shards.owned", router, r -> r.ownedShards().size()).register(registry);
+        Gauge.builder("router.routers.live", routers, r -> r.liveRouters().size())
+                .description("routers heartbeating within router.router-expiry").register(registry);
         Gauge.builder("router.gateways.live", liveness, GatewayLiveness::liveGatewayCount)
                 .description("gateways heartbeating within the expiry").register(registry);
         Gauge.builder("router.sessions", offlineSessions, OfflineSessions::sessionCount)
@@ -147,14 +202,20 @@ public class RoutingService {
     }
 
     void stop(@Observes ShutdownEvent event) {
-        if (sweeper != null) {
-            sweeper.shutdownNow();
+        if (timers != null) {
+            timers.shutdownNow();
+        }
+        if (ownership != null) {
+            handOverShards();
         }
         if (status != null) {
             status.reportLeaving().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         }
         if (shards != null) {
             shards.close();
+        }
+        if (routerHeartbeats != null) {
+            routerHeartbeats.close();
         }
         if (heartbeats != null) {
             heartbeats.close();

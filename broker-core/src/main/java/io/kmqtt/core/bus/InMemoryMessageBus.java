@@ -55,6 +55,10 @@ public final class InMemoryMessageBus implements MessageBus {
     private volatile boolean running = true;
     private final Map<ClusterTable, InMemoryTable> tables = new EnumMap<>(ClusterTable.class);
     private final List<Consumer<byte[]>> broadcastListeners = new CopyOnWriteArrayList<>();
+    private final Map<String, RouterHeartbeat> routerHeartbeats = new ConcurrentHashMap<>();
+    private final List<Consumer<RouterHeartbeat>> routerHeartbeatListeners = new CopyOnWriteArrayList<>();
+    /** The one shard's log position, as Kafka's offsets would be. */
+    private final java.util.concurrent.atomic.AtomicLong offsets = new java.util.concurrent.atomic.AtomicLong();
 
     public InMemoryMessageBus() {
         deliveryThread.setDaemon(true);
@@ -73,7 +77,7 @@ public final class InMemoryMessageBus implements MessageBus {
         if (owner == null) {
             return DONE; // no router: nobody can have subscribed
         }
-        return owner.onMessage(0, message);
+        return owner.onMessage(new ShardMessage(0, offsets.getAndIncrement(), message, null));
     }
 
     @Override
@@ -84,7 +88,8 @@ public final class InMemoryMessageBus implements MessageBus {
     @Override
     public CompletionStage<Void> publishToShare(String group, String filter, Envelope message) {
         ShardListener owner = shardOwner;
-        return owner == null ? DONE : owner.onShareMessage(0, group, filter, message);
+        return owner == null ? DONE
+                : owner.onShareMessage(new ShardMessage(0, offsets.getAndIncrement(), message, null), group, filter);
     }
 
     @Override
@@ -120,8 +125,12 @@ public final class InMemoryMessageBus implements MessageBus {
         return () -> deliveryListeners.remove(gateway.id(), listener);
     }
 
+    /**
+     * The one shard is the router's as soon as it registers: one process, one router. {@code own}
+     * and {@code release} of shard 0 are accepted and change nothing until the consumer is closed.
+     */
     @Override
-    public Registration consumeShards(ShardListener listener) {
+    public ShardConsumer consumeShards(ShardListener listener) {
         synchronized (shardLock) {
             if (shardOwner != null) {
                 throw new IllegalStateException("the in-memory bus has one shard and it already has a router");
@@ -130,14 +139,49 @@ public final class InMemoryMessageBus implements MessageBus {
             listener.onShardAssigned(0);
             new ArrayList<>(routes.values()).forEach(r -> listener.onRoute(0, r));
         }
-        return () -> {
-            synchronized (shardLock) {
-                if (shardOwner == listener) {
-                    shardOwner = null;
-                    listener.onShardRevoked(0);
+        return new ShardConsumer() {
+            @Override
+            public void own(int shard) {
+            }
+
+            @Override
+            public void release(int shard) {
+            }
+
+            @Override
+            public java.util.Set<Integer> owned() {
+                return shardOwner == listener ? java.util.Set.of(0) : java.util.Set.of();
+            }
+
+            @Override
+            public java.util.Set<Integer> routing() {
+                return owned();
+            }
+
+            @Override
+            public void close() {
+                synchronized (shardLock) {
+                    if (shardOwner == listener) {
+                        shardOwner = null;
+                        listener.onShardRevoked(0);
+                    }
                 }
             }
         };
+    }
+
+    @Override
+    public CompletionStage<Void> routerHeartbeat(RouterHeartbeat heartbeat) {
+        routerHeartbeats.put(heartbeat.routerId(), heartbeat);
+        routerHeartbeatListeners.forEach(l -> l.accept(heartbeat));
+        return DONE;
+    }
+
+    @Override
+    public Registration consumeRouterHeartbeats(Consumer<RouterHeartbeat> listener) {
+        routerHeartbeatListeners.add(listener);
+        routerHeartbeats.values().forEach(listener);
+        return () -> routerHeartbeatListeners.remove(listener);
     }
 
     @Override
@@ -148,13 +192,13 @@ public final class InMemoryMessageBus implements MessageBus {
     }
 
     @Override
-    public CompletionStage<Void> deliver(String gatewayId, Envelope message) {
-        return enqueue(new Delivery(gatewayId, message, null, null));
+    public CompletionStage<Void> deliver(String gatewayId, ShardMessage message) {
+        return enqueue(new Delivery(gatewayId, message.message(), null, null));
     }
 
     @Override
-    public CompletionStage<Void> deliverShared(String gatewayId, String group, String filter, Envelope message) {
-        return enqueue(new Delivery(gatewayId, message, group, filter));
+    public CompletionStage<Void> deliverShared(String gatewayId, String group, String filter, ShardMessage message) {
+        return enqueue(new Delivery(gatewayId, message.message(), group, filter));
     }
 
     private CompletionStage<Void> enqueue(Delivery delivery) {

@@ -49,17 +49,29 @@ public interface MessageBus extends AutoCloseable {
 
     // ---- router side --------------------------------------------------------------------
 
-    /** Joins the router group: shards are assigned to the listener and taken away on rebalance. */
-    Registration consumeShards(ShardListener listener);
+    /**
+     * Starts a router's shard consumer. It routes no shard until told to ({@link ShardConsumer#own});
+     * which shards a router owns is agreed among the routers through their heartbeats.
+     */
+    ShardConsumer consumeShards(ShardListener listener);
+
+    /** Sends this router's heartbeat to every router. */
+    CompletionStage<Void> routerHeartbeat(RouterHeartbeat heartbeat);
+
+    /** Receives every router heartbeat, starting with the latest known one of each router. */
+    Registration consumeRouterHeartbeats(Consumer<RouterHeartbeat> listener);
 
     /** Receives every gateway heartbeat, starting with the latest known one of each gateway. */
     Registration consumeHeartbeats(HeartbeatListener listener);
 
-    /** Sends a message to one gateway's delivery channel. */
-    CompletionStage<Void> deliver(String gatewayId, Envelope message);
+    /**
+     * Sends a message to one gateway's delivery channel, with its shard position, so that the
+     * gateway can drop copies of it (see {@link ShardMessage}).
+     */
+    CompletionStage<Void> deliver(String gatewayId, ShardMessage message);
 
     /** Sends a message to one gateway's delivery channel, for one member of a shared subscription there. */
-    CompletionStage<Void> deliverShared(String gatewayId, String group, String filter, Envelope message);
+    CompletionStage<Void> deliverShared(String gatewayId, String group, String filter, ShardMessage message);
 
     /** Removes a route from one shard's durable route table, for routes of gateways that died. */
     CompletionStage<Void> withdrawRoute(int shard, RouteChange change);

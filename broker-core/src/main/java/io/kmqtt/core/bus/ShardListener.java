@@ -1,7 +1,5 @@
 package io.kmqtt.core.bus;
 
-import io.kmqtt.core.message.Envelope;
-
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -18,16 +16,17 @@ public interface ShardListener {
     void onRoute(int shard, RouteChange change);
 
     /**
-     * A message of this shard. The returned stage completes when every delivery it caused has been
-     * accepted by the bus; only then may the bus consider the message consumed.
+     * A message of one of our shards. The returned stage completes when every delivery it caused has
+     * been accepted by the bus; only then may the bus count the message as routed. Messages of one
+     * shard arrive in order; the bus does not wait for one message's stage before passing the next.
      */
-    CompletionStage<Void> onMessage(int shard, Envelope message);
+    CompletionStage<Void> onMessage(ShardMessage message);
 
     /**
-     * A message of this shard for one shared subscription only ({@link MessageBus#publishToShare}).
+     * A message of one of our shards for one shared subscription only ({@link MessageBus#publishToShare}).
      * Same contract as {@link #onMessage}.
      */
-    CompletionStage<Void> onShareMessage(int shard, String group, String filter, Envelope message);
+    CompletionStage<Void> onShareMessage(ShardMessage message, String group, String filter);
 
     /** The shard is no longer ours: drop its state. */
     void onShardRevoked(int shard);

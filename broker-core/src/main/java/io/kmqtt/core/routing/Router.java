@@ -4,6 +4,7 @@ import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.bus.RouteChange;
 import io.kmqtt.core.bus.ShardListener;
+import io.kmqtt.core.bus.ShardMessage;
 import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.message.EnvelopeCodec;
 import io.kmqtt.core.session.OfflineSessions;
@@ -76,36 +77,34 @@ public final class Router implements ShardListener {
     }
 
     @Override
-    public CompletionStage<Void> onMessage(int shard, Envelope message) {
+    public CompletionStage<Void> onMessage(ShardMessage shardMessage) {
         messagesIn.increment();
-        ShardRoutes routes = shards.get(shard);
+        ShardRoutes routes = shards.get(shardMessage.shard());
         if (routes == null) {
             return DONE;
         }
+        Envelope message = shardMessage.message();
         // The shard's owner keeps its topics' retained messages: one writer per topic, in publish order.
-        CompletionStage<Void> retainedWrite = message.retain() ? retain(message) : DONE;
+        CompletionStage<Void> retainedWrite = message.retain() ? retain(message) : null;
         List<String> targets = liveTargets(routes, message);
-        CompletionStage<Void> plain = deliver(targets, message);
-        CompletionStage<Void> shared = routeShared(routes, message);
+        CompletionStage<Void> plain = deliver(targets, shardMessage);
+        CompletionStage<Void> shared = routeShared(routes, shardMessage, null);
         OfflineSessions offline = offlineSessions;
         CompletionStage<Void> queued = offline == null ? null : offline.route(message, targets);
         if (plain == null && shared == null && queued == null) {
             messagesWithoutRoute.increment();
         }
-        return CompletableFuture.allOf(retainedWrite.toCompletableFuture(),
-                (plain == null ? DONE : plain).toCompletableFuture(), (shared == null ? DONE : shared).toCompletableFuture(),
-                (queued == null ? DONE : queued).toCompletableFuture());
+        return all(retainedWrite, plain, shared, queued);
     }
 
     @Override
-    public CompletionStage<Void> onShareMessage(int shard, String group, String filter, Envelope message) {
+    public CompletionStage<Void> onShareMessage(ShardMessage shardMessage, String group, String filter) {
         messagesIn.increment();
-        ShardRoutes routes = shards.get(shard);
+        ShardRoutes routes = shards.get(shardMessage.shard());
         if (routes == null) {
             return DONE;
         }
-        SharedSubscription only = new SharedSubscription(group, filter);
-        CompletionStage<Void> sent = routeShared(routes, message, only);
+        CompletionStage<Void> sent = routeShared(routes, shardMessage, new SharedSubscription(group, filter));
         if (sent == null) {
             messagesWithoutRoute.increment();
             return DONE;
@@ -113,8 +112,18 @@ public final class Router implements ShardListener {
         return sent;
     }
 
-    private CompletionStage<Void> routeShared(ShardRoutes routes, Envelope message) {
-        return routeShared(routes, message, null);
+    /** The stages that are not null, as one; most messages have exactly one (a single delivery). */
+    private static CompletionStage<Void> all(CompletionStage<Void> a, CompletionStage<Void> b, CompletionStage<Void> c,
+                                             CompletionStage<Void> d) {
+        CompletionStage<Void> all = both(both(a, b), both(c, d));
+        return all == null ? DONE : all;
+    }
+
+    private static CompletionStage<Void> both(CompletionStage<Void> x, CompletionStage<Void> y) {
+        if (x == null || y == null) {
+            return x == null ? y : x;
+        }
+        return CompletableFuture.allOf(x.toCompletableFuture(), y.toCompletableFuture());
     }
 
     /**
@@ -122,7 +131,8 @@ public final class Router implements ShardListener {
      * delivery to one live gateway holding members of the group (ordered by id, then picked by the
      * strategy); that gateway picks one member.
      */
-    private CompletionStage<Void> routeShared(ShardRoutes routes, Envelope message, SharedSubscription only) {
+    private CompletionStage<Void> routeShared(ShardRoutes routes, ShardMessage shardMessage, SharedSubscription only) {
+        Envelope message = shardMessage.message();
         Map<SharedSubscription, List<GatewayRef>> matches = new HashMap<>(2);
         routes.matchShared(message.topic(), matches);
         if (only != null) {
@@ -145,7 +155,7 @@ public final class Router implements ShardListener {
             live.sort(null);
             String target = live.get(sharedStrategy.pick(live.size(), share.fullFilter(), message));
             deliveriesOut.increment();
-            sends.add(bus.deliverShared(target, share.group(), share.filter(), message).toCompletableFuture());
+            sends.add(bus.deliverShared(target, share.group(), share.filter(), shardMessage).toCompletableFuture());
         });
         return sends.isEmpty() ? null : CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
     }
@@ -171,7 +181,7 @@ public final class Router implements ShardListener {
     }
 
     /** One delivery per target gateway; null if there is none. */
-    private CompletionStage<Void> deliver(List<String> targets, Envelope message) {
+    private CompletionStage<Void> deliver(List<String> targets, ShardMessage message) {
         if (targets.isEmpty()) {
             return null;
         }

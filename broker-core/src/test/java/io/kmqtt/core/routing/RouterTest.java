@@ -6,6 +6,7 @@ import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.InMemoryMessageBus;
 import io.kmqtt.core.bus.RouteChange;
 import io.kmqtt.core.bus.ShardListener;
+import io.kmqtt.core.bus.ShardMessage;
 import io.kmqtt.core.message.Envelope;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -192,12 +193,12 @@ class RouterTest {
             }
 
             @Override
-            public CompletionStage<Void> onMessage(int shard, Envelope message) {
+            public CompletionStage<Void> onMessage(ShardMessage message) {
                 return CompletableFuture.completedFuture(null);
             }
 
             @Override
-            public CompletionStage<Void> onShareMessage(int shard, String group, String filter, Envelope message) {
+            public CompletionStage<Void> onShareMessage(ShardMessage message, String group, String filter) {
                 return CompletableFuture.completedFuture(null);
             }
 

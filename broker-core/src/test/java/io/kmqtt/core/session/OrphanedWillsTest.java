@@ -5,6 +5,7 @@ import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.InMemoryMessageBus;
 import io.kmqtt.core.bus.RouteChange;
 import io.kmqtt.core.bus.ShardListener;
+import io.kmqtt.core.bus.ShardMessage;
 import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.routing.GatewayLiveness;
 import io.kmqtt.core.state.ClusterTable;
@@ -168,13 +169,13 @@ class OrphanedWillsTest {
         }
 
         @Override
-        public CompletionStage<Void> onMessage(int shard, Envelope message) {
-            published.add(message);
+        public CompletionStage<Void> onMessage(ShardMessage message) {
+            published.add(message.message());
             return CompletableFuture.completedFuture(null);
         }
 
         @Override
-        public CompletionStage<Void> onShareMessage(int shard, String group, String filter, Envelope message) {
+        public CompletionStage<Void> onShareMessage(ShardMessage message, String group, String filter) {
             return CompletableFuture.completedFuture(null);
         }
 

@@ -22,6 +22,10 @@ final class DeliveryLoop extends PollLoop {
     private static final Logger LOG = Logger.getLogger(DeliveryLoop.class.getName());
 
     private final DeliveryListener listener;
+    /** Latest shard positions of the plain deliveries, and of each shared subscription's (by record key). */
+    private final ShardPosition positions = new ShardPosition();
+    private final java.util.Map<String, ShardPosition> sharedPositions = new java.util.HashMap<>();
+    private long copiesDropped;
 
     DeliveryLoop(Consumer<byte[], byte[]> consumer, String topic, DeliveryListener listener) {
         super(consumer, "deliveries-" + topic);
@@ -42,6 +46,9 @@ final class DeliveryLoop extends PollLoop {
         // Plain deliveries go over in batches; a shared one (keyed group \0 filter) on its own, in order.
         List<Envelope> batch = new ArrayList<>(records.count());
         for (ConsumerRecord<byte[], byte[]> r : records) {
+            if (isCopy(r)) {
+                continue;
+            }
             try {
                 Envelope message = EnvelopeCodec.decode(r.value());
                 if (r.key() == null) {
@@ -65,5 +72,32 @@ final class DeliveryLoop extends PollLoop {
         if (!batch.isEmpty()) {
             listener.onDeliveries(batch);
         }
+    }
+
+    /**
+     * A second copy of a message already delivered: two routers routed its shard for a moment. One
+     * message may reach a gateway once as a plain delivery and once per shared subscription, so
+     * each of those streams is checked apart.
+     */
+    private boolean isCopy(ConsumerRecord<byte[], byte[]> r) {
+        org.apache.kafka.common.header.Header position = r.headers().lastHeader(KafkaTopics.SHARD_POSITION_HEADER);
+        if (position == null) {
+            return false; // written by an older router
+        }
+        try {
+            ShardPosition seen = r.key() == null ? positions
+                    : sharedPositions.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ShardPosition());
+            if (seen.advance(ShardPosition.shard(position.value()), ShardPosition.offset(position.value()))) {
+                return false;
+            }
+        } catch (IllegalArgumentException e) {
+            LOG.warning("delivery at " + r.topic() + "@" + r.offset() + " has a malformed position: " + e.getMessage());
+            return false;
+        }
+        if (copiesDropped++ % 10_000 == 0) {
+            LOG.info("dropped a copy of a message already delivered (" + copiesDropped + " so far): two routers routed"
+                    + " its shard during a handover");
+        }
+        return true;
     }
 }

@@ -6,7 +6,10 @@ import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.HeartbeatListener;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.bus.RouteChange;
+import io.kmqtt.core.bus.RouterHeartbeat;
+import io.kmqtt.core.bus.ShardConsumer;
 import io.kmqtt.core.bus.ShardListener;
+import io.kmqtt.core.bus.ShardMessage;
 import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.message.EnvelopeCodec;
 import io.kmqtt.core.state.ClusterTable;
@@ -19,7 +22,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -71,6 +73,8 @@ public final class KafkaMessageBus implements MessageBus {
     private volatile Producer<byte[], byte[]> gatewayProducer;
     private volatile Producer<byte[], byte[]> routerProducer;
     private final Map<ClusterTable, ReplicatedTable> tables = new ConcurrentHashMap<>();
+    /** Delivery topic names by gateway id: the name is checked once, not per delivery. */
+    private final Map<String, String> deliveryTopics = new ConcurrentHashMap<>();
     private volatile boolean commandsReady;
 
     private KafkaMessageBus(KafkaBusSettings settings, Admin admin, KafkaClientListener clients) {
@@ -243,32 +247,58 @@ public final class KafkaMessageBus implements MessageBus {
     // ---- router side ------------------------------------------------------------------------
 
     @Override
-    public Registration consumeShards(ShardListener listener) {
+    public ShardConsumer consumeShards(ShardListener listener) {
+        // The routers' group only records how far each shard was routed: shards are assigned by the
+        // routers themselves (ShardOwnership), not by the group protocol, whose failover waits for
+        // a session timeout.
         Map<String, Object> props = consumerProps(settings.routerGroupId());
-        props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        // A new group starts from the oldest retained message: QoS 1 messages were acknowledged to
-        // their publishers as soon as Kafka had them, so none may be skipped.
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        return register(new ShardLoop(consumer("shards", props), topics.messages(), topics.routes(), listener));
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        ShardLoop loop = new ShardLoop(consumer("shards", props), topics.messages(), topics.routes(), listener);
+        register(loop);
+        return loop;
     }
 
     @Override
     public Registration consumeHeartbeats(HeartbeatListener listener) {
-        return register(new HeartbeatLoop(consumer("heartbeats", consumerProps(null)), topics.gateways(), listener));
+        return register(new HeartbeatLoop<>(consumer("heartbeats", consumerProps(null)), topics.gateways(),
+                RouteRecords::decodeHeartbeat, listener::onHeartbeat));
     }
 
     @Override
-    public CompletionStage<Void> deliver(String gatewayId, Envelope message) {
-        return send(routerProducer(), new ProducerRecord<>(topics.deliveries(gatewayId), 0, null,
-                EnvelopeCodec.encode(message)));
+    public CompletionStage<Void> routerHeartbeat(RouterHeartbeat heartbeat) {
+        return send(routerProducer(), new ProducerRecord<>(topics.routers(), 0,
+                RouteRecords.routerHeartbeatKey(heartbeat), RouteRecords.routerHeartbeatValue(heartbeat)));
+    }
+
+    @Override
+    public Registration consumeRouterHeartbeats(Consumer<RouterHeartbeat> listener) {
+        return register(new HeartbeatLoop<>(consumer("router-heartbeats", consumerProps(null)), topics.routers(),
+                RouteRecords::decodeRouterHeartbeat, listener));
+    }
+
+    @Override
+    public CompletionStage<Void> deliver(String gatewayId, ShardMessage message) {
+        return send(routerProducer(), delivery(gatewayId, null, message));
     }
 
     /** A shared delivery's key is {@code group \0 filter}; plain deliveries have none. */
     @Override
-    public CompletionStage<Void> deliverShared(String gatewayId, String group, String filter, Envelope message) {
-        return send(routerProducer(), new ProducerRecord<>(topics.deliveries(gatewayId), 0,
-                (group + '\u0000' + filter).getBytes(StandardCharsets.UTF_8), EnvelopeCodec.encode(message)));
+    public CompletionStage<Void> deliverShared(String gatewayId, String group, String filter, ShardMessage message) {
+        return send(routerProducer(), delivery(gatewayId, (group + '\u0000' + filter).getBytes(StandardCharsets.UTF_8),
+                message));
+    }
+
+    /** The message as its shard holds it (no second encoding), with its shard position in a header. */
+    private ProducerRecord<byte[], byte[]> delivery(String gatewayId, byte[] key, ShardMessage message) {
+        byte[] value = message.encoded() != null ? message.encoded() : EnvelopeCodec.encode(message.message());
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(deliveryTopic(gatewayId), 0, key, value);
+        record.headers().add(KafkaTopics.SHARD_POSITION_HEADER, ShardPosition.encode(message.shard(), message.offset()));
+        return record;
+    }
+
+    private String deliveryTopic(String gatewayId) {
+        return deliveryTopics.computeIfAbsent(gatewayId, topics::deliveries);
     }
 
     @Override

@@ -49,6 +49,17 @@ public final class KafkaTopics {
         return settings.topicPrefix() + ".gateways";
     }
 
+    /** Router heartbeats, compacted, keyed by router id: how routers divide the shards. */
+    public String routers() {
+        return settings.topicPrefix() + ".routers";
+    }
+
+    /**
+     * Header of a delivery: the message's shard (4 bytes) and offset there (8 bytes, big-endian), by
+     * which a gateway drops the copies two routers send while one hands a shard to the other.
+     */
+    public static final String SHARD_POSITION_HEADER = "kmqtt-pos";
+
     /** A replicated table of cluster state, compacted, keyed by the table's key. */
     public String table(ClusterTable table) {
         return settings.topicPrefix() + "." + table.topicSuffix();
@@ -84,6 +95,8 @@ public final class KafkaTopics {
                 new NewTopic(routes(), settings.partitions(), settings.replicationFactor())
                         .configs(compacted()),
                 new NewTopic(gateways(), 1, settings.replicationFactor())
+                        .configs(compacted()),
+                new NewTopic(routers(), 1, settings.replicationFactor())
                         .configs(compacted())));
         Map<String, TopicDescription> described = admin.describeTopics(List.of(messages(), routes()))
                 .allTopicNames().get();

@@ -3,6 +3,7 @@ package io.kmqtt.bus.kafka;
 import io.kmqtt.core.bus.GatewayHeartbeat;
 import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.RouteChange;
+import io.kmqtt.core.bus.RouterHeartbeat;
 
 import java.nio.charset.StandardCharsets;
 
@@ -15,6 +16,8 @@ import java.nio.charset.StandardCharsets;
  *       exists, a tombstone (null) once withdrawn. The incarnation is in the key so that removing a
  *       dead run's routes can never delete the routes of the run that replaced it.</li>
  *   <li>gateways: key {@code gatewayId}; value {@code incarnation \0 sentAtMillis \0 (alive|leaving)}.</li>
+ *   <li>routers: key {@code routerId}; value {@code incarnation \0 sentAtMillis \0 (alive|leaving) \0 shards},
+ *       the shards it routes as a comma-separated list.</li>
  * </ul>
  */
 final class RouteRecords {
@@ -60,5 +63,31 @@ final class RouteRecords {
             throw new IllegalArgumentException("malformed heartbeat of gateway " + id);
         }
         return new GatewayHeartbeat(new GatewayRef(id, parts[0]), Long.parseLong(parts[1]), "leaving".equals(parts[2]));
+    }
+
+    static byte[] routerHeartbeatKey(RouterHeartbeat hb) {
+        return hb.routerId().getBytes(StandardCharsets.UTF_8);
+    }
+
+    static byte[] routerHeartbeatValue(RouterHeartbeat hb) {
+        StringBuilder shards = new StringBuilder();
+        hb.routing().stream().sorted().forEach(s -> (shards.isEmpty() ? shards : shards.append(',')).append(s));
+        return (hb.incarnation() + SEP + hb.sentAtMillis() + SEP + (hb.leaving() ? "leaving" : "alive") + SEP + shards)
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    static RouterHeartbeat decodeRouterHeartbeat(byte[] key, byte[] value) {
+        String id = new String(key, StandardCharsets.UTF_8);
+        String[] parts = new String(value, StandardCharsets.UTF_8).split(String.valueOf(SEP), -1);
+        if (parts.length != 4) {
+            throw new IllegalArgumentException("malformed heartbeat of router " + id);
+        }
+        java.util.Set<Integer> shards = new java.util.HashSet<>();
+        for (String s : parts[3].split(",")) {
+            if (!s.isEmpty()) {
+                shards.add(Integer.parseInt(s));
+            }
+        }
+        return new RouterHeartbeat(id, parts[0], Long.parseLong(parts[1]), "leaving".equals(parts[2]), shards);
     }
 }
