@@ -157,23 +157,38 @@ class App extends LitElement {
               <span class="badge ${this.user.role === 'administrator' ? 'badge-info' : 'badge-off'}" id="role">${this.user.role}</span></span>
             <button class="btn btn-small" id="sign-out" @click=${() => api.signOut()}>Sign out</button>
           </header>
-          <main class="content">${this.page(found)}</main>
+          ${found ? nothing : html`<div class="content"><div class="alert alert-error">No page at ${this.hash}.
+            <a href="#/overview">Go to the overview</a>.</div></div>`}
+          <main class="content" id="page"></main>
         </div>
       </div>`;
   }
 
-  page(found) {
+  /**
+   * Puts the page of the address into <main>, a fresh element per address so that each page starts
+   * from its own URL; the same one while the address stays (a page rewrites its query with
+   * replaceState, which is no hashchange). Done by hand, outside Lit's template: the old page and
+   * its timers must be gone for sure.
+   */
+  updated() {
+    const host = this.querySelector('#page');
+    if (!host) {
+      this.pageKey = null;
+      return;
+    }
+    const found = match(this.hash);
+    const key = found ? this.hash : null;
+    if (this.pageKey === key && host.firstElementChild) {
+      return;
+    }
+    this.pageKey = key;
     if (!found) {
-      return html`<div class="alert alert-error">No page at ${this.hash}. <a href="#/overview">Go to the overview</a>.</div>`;
+      host.replaceChildren();
+      return;
     }
-    // A fresh element per address, so that each page starts from its own URL; the same one while
-    // the address stays (a page rewrites its query with replaceState, which is no hashchange).
-    if (this.pageKey !== this.hash) {
-      this.pageKey = this.hash;
-      this.pageElement = document.createElement(found.route.tag);
-      this.pageElement.param = found.param;
-    }
-    return this.pageElement;
+    const page = document.createElement(found.route.tag);
+    page.param = found.param;
+    host.replaceChildren(page);
   }
 }
 customElements.define('kmq-app', App);

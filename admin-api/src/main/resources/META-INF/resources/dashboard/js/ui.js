@@ -14,10 +14,15 @@ export class Page extends LitElement {
     return this;
   }
 
-  /** Runs fn; its failure becomes the page's error message, its success clears it. */
+  /**
+   * Runs fn; its failure becomes the page's error message, its success clears it. An action (one
+   * with a success notice) replaces the previous notice; a reload keeps it.
+   */
   async attempt(fn, successNotice) {
     this.error = null;
-    this.notice = null;
+    if (successNotice) {
+      this.notice = null;
+    }
     try {
       const result = await fn();
       if (successNotice) {
