@@ -10,7 +10,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -95,6 +98,34 @@ class AuthServiceTest {
 
     @Test
     @Order(4)
+    void usersAreListedByNamePrefixAcrossScanPages() throws Exception {
+        for (int i = 0; i < 25; i++) {
+            RedisResource.server.command("HSET", "mqtt_user:fleet-" + i, "password", "x");
+        }
+        RedisResource.server.command("HSET", "mqtt_user:fleet*odd", "password", "x", "is_superuser", "1");
+        RedisResource.server.command("HSET", "mqtt_acl:fleet-0", "a/b", "1"); // ACL keys are not users
+
+        Set<String> seen = new TreeSet<>();
+        String cursor = "0";
+        for (int calls = 0; calls < 100; calls++) {
+            var page = given().queryParam("like", "fleet-").queryParam("limit", 10).queryParam("cursor", cursor)
+                    .when().get("/api/v1/users").then().statusCode(200).extract().jsonPath();
+            seen.addAll(page.getList("data.username", String.class));
+            cursor = page.getString("meta.cursor");
+            if (!page.getBoolean("meta.hasnext")) {
+                break;
+            }
+        }
+        assertThat(seen).hasSize(25).allMatch(name -> name.startsWith("fleet-"));
+        // A glob character in the prefix is matched as itself.
+        given().queryParam("like", "fleet*").when().get("/api/v1/users").then().statusCode(200)
+                .body("data.username", equalTo(List.of("fleet*odd"))).body("data[0].superuser", equalTo(true));
+        given().queryParam("limit", 0).when().get("/api/v1/users").then().statusCode(400);
+        given().queryParam("cursor", "abc").when().get("/api/v1/users").then().statusCode(400);
+    }
+
+    @Test
+    @Order(5)
     void aRedisOutageIsUnavailableNeverBadCredentialsAndRecoversByItself() throws Exception {
         RedisResource.server.kill();
         given().contentType(ContentType.JSON).body(connect("user7", "123456"))

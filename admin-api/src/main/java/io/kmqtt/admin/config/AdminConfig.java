@@ -57,6 +57,19 @@ public interface AdminConfig {
     @WithDefault("100000")
     int passwordIterations();
 
+    Monitor monitor();
+
+    /** The history of the cluster's figures behind GET /api/v1/monitor (the dashboard's charts). */
+    interface Monitor {
+        /** How often the figures are sampled. */
+        @WithDefault("5s")
+        Duration interval();
+
+        /** How long samples are kept. */
+        @WithDefault("15m")
+        Duration retention();
+    }
+
     /** How long a verified credential is remembered, so that each request does not pay the PBKDF2 cost. */
     @WithDefault("60s")
     Duration credentialCache();

@@ -3,6 +3,7 @@ package io.kmqtt.admin.rest;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.kmqtt.admin.security.Account;
+import io.kmqtt.admin.security.ApiAuthFilter;
 import io.kmqtt.admin.security.PasswordHasher;
 import io.kmqtt.admin.service.ClusterView;
 import jakarta.inject.Inject;
@@ -14,6 +15,8 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -38,8 +41,21 @@ public class AccountResource {
     public record ApiKeyJson(String name, String apiKey, String apiSecret, String role, String expiredAt, String createdAt) {
     }
 
+    /** Who is calling: the name of the admin user or API key, and its role. */
+    public record WhoAmIJson(String username, String role) {
+    }
+
     @Inject
     ClusterView view;
+
+    @GET
+    @Path("/whoami")
+    @Operation(summary = "The caller's name and role (administrator or viewer): a client checks its credentials"
+            + " with it and learns what it may change")
+    public WhoAmIJson whoami(@Context ContainerRequestContext request) {
+        return new WhoAmIJson(String.valueOf(request.getProperty(ApiAuthFilter.CALLER)),
+                role((Account.Role) request.getProperty(ApiAuthFilter.ROLE)));
+    }
 
     @GET
     @Path("/admins")

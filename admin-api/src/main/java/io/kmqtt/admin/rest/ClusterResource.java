@@ -2,14 +2,18 @@ package io.kmqtt.admin.rest;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.kmqtt.admin.service.ClusterStats;
 import io.kmqtt.admin.service.ClusterView;
+import io.kmqtt.admin.service.StatsHistory;
 import io.kmqtt.admin.state.NodeDirectory;
 import io.kmqtt.core.state.NodeRecord;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -31,13 +35,31 @@ public class ClusterResource {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record StatsJson(long connections, long sessions, long subscriptions, long topics, long gatewaysRunning,
-                            long routersRunning, long messagesIn, long messagesOut, long messagesDropped,
-                            double messagesInRate, double messagesOutRate, long routes) {
+    public record StatsJson(long connections, long sessions, long subscriptions, long topics, long retained,
+                            long gatewaysRunning, long routersRunning, long messagesIn, long messagesOut,
+                            long messagesDropped, double messagesInRate, double messagesOutRate, long routes,
+                            String version) {
+    }
+
+    /** One sample of the cluster's figures, as EMQX 5's {@code /monitor} names them where it has them. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record SampleJson(long timeStamp, long connections, long sessions, long subscriptions, long topics,
+                             long retained, double messagesInRate, double messagesOutRate, double messagesDroppedRate,
+                             Map<String, Double> droppedRates) {
+        static SampleJson of(ClusterStats.Figures f) {
+            return new SampleJson(f.atMillis(), f.connections(), f.sessions(), f.subscriptions(), f.topics(), f.retained(),
+                    f.messagesInRate(), f.messagesOutRate(), f.messagesDroppedRate(), f.droppedRates());
+        }
     }
 
     @Inject
     ClusterView view;
+    @Inject
+    ClusterStats stats;
+    @Inject
+    StatsHistory history;
+    @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown")
+    String version;
 
     @GET
     @Path("/nodes")
@@ -59,34 +81,35 @@ public class ClusterResource {
     @GET
     @Path("/stats")
     @Operation(summary = "Cluster-wide counts: connections and counters summed over running gateways, sessions and"
-            + " subscriptions from the clients table")
+            + " subscriptions from the clients table, retained messages, and the admin API's version")
     public StatsJson stats() {
-        long now = System.currentTimeMillis();
-        long connections = 0, gateways = 0, routers = 0, in = 0, out = 0, dropped = 0, routes = 0;
-        double inRate = 0, outRate = 0;
-        for (NodeDirectory.Status s : view.nodes().all()) {
-            NodeRecord n = s.latest();
-            if (!view.nodes().isLive(n, now)) {
-                continue;
+        ClusterStats.Figures f = stats.now();
+        return new StatsJson(f.connections(), f.sessions(), f.subscriptions(), f.topics(), f.retained(), f.gatewaysRunning(),
+                f.routersRunning(), f.messagesIn(), f.messagesOut(), f.messagesDropped(), f.messagesInRate(),
+                f.messagesOutRate(), f.routes(), version);
+    }
+
+    @GET
+    @Path("/monitor")
+    @Operation(summary = "The cluster's figures sampled every admin.monitor.interval (5 s) over the last"
+            + " admin.monitor.retention (15 min), oldest first: connections, sessions, subscriptions, topics, retained"
+            + " messages, messages in/out/dropped per second, and drops per second by reason where gateways report"
+            + " reasons. 'latest' (seconds) or 'since' (epoch milliseconds, exclusive) narrows it")
+    public List<SampleJson> monitor(@QueryParam("latest") Long latestSeconds, @QueryParam("since") Long sinceMillis) {
+        long since = 0;
+        if (latestSeconds != null) {
+            if (latestSeconds <= 0) {
+                throw ApiErrors.error(400, "latest must be a number of seconds above 0");
             }
-            if (n.kind().equals("gateway")) {
-                gateways++;
-                connections += n.stat("connections");
-                in += n.stat("messages_in");
-                out += n.stat("messages_out");
-                dropped += n.stat("messages_dropped");
-                inRate += s.rate("messages_in");
-                outRate += s.rate("messages_out");
-            } else {
-                routers++;
-                routes += n.stat("routes");
-            }
+            since = System.currentTimeMillis() - latestSeconds * 1000;
         }
-        return new StatsJson(connections, view.clients().size(), view.clients().subscriptionCount(),
-                view.clients().routes().size(), gateways, routers, in, out, dropped, round(inRate), round(outRate), routes);
+        if (sinceMillis != null) {
+            since = Math.max(since, sinceMillis);
+        }
+        return history.since(since).stream().map(SampleJson::of).toList();
     }
 
     private static double round(double rate) {
-        return Math.round(rate * 10) / 10.0;
+        return ClusterStats.round(rate);
     }
 }

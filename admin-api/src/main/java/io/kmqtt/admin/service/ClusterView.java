@@ -8,8 +8,10 @@ import io.kmqtt.admin.security.PasswordHasher;
 import io.kmqtt.admin.state.ClientDirectory;
 import io.kmqtt.admin.state.NodeDirectory;
 import io.kmqtt.core.bus.MessageBus;
-import io.kmqtt.core.state.ClusterTable;
+import io.kmqtt.core.message.Envelope;
+import io.kmqtt.core.message.EnvelopeCodec;
 import io.kmqtt.core.state.BanRecord;
+import io.kmqtt.core.state.ClusterTable;
 import io.kmqtt.core.state.ReplicatedTable;
 import io.kmqtt.core.state.TableMirror;
 import io.quarkus.runtime.ShutdownEvent;
@@ -21,17 +23,20 @@ import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The admin API's view of the cluster: follows the clients, nodes, banned and admins tables into
- * memory, removes entries of dead gateways and expired bans, and creates the first administrator.
+ * The admin API's view of the cluster: follows the clients, nodes, banned, retained and admins
+ * tables into memory, removes entries of dead gateways and expired bans, and creates the first
+ * administrator.
  *
  * <p>Memory: about 300 bytes per client entry plus its subscriptions; a million clients with one
- * subscription each take a few hundred MB here. Every admin-api instance holds the whole view.
+ * subscription each take a few hundred MB here. Retained messages are held whole, as every gateway
+ * holds them. Every admin-api instance holds the whole view.
  */
 @ApplicationScoped
 public class ClusterView {
@@ -48,9 +53,12 @@ public class ClusterView {
     private NodeDirectory nodes;
     private ClientDirectory clients;
     private TableMirror<BanRecord> bans;
+    private final ConcurrentSkipListMap<String, Envelope> retainedByTopic = new ConcurrentSkipListMap<>();
+    private TableMirror<Envelope> retained;
     private AccountStore accounts;
     private ReplicatedTable clientTable;
     private ReplicatedTable banTable;
+    private ReplicatedTable retainedTable;
     private final List<MessageBus.Registration> following = new ArrayList<>();
     private ScheduledExecutorService sweeper;
 
@@ -60,11 +68,14 @@ public class ClusterView {
         bans = new TableMirror<>(new ConcurrentSkipListMap<>(), BanRecord::decode, "ban");
         clientTable = bus.table(ClusterTable.CLIENTS);
         banTable = bus.table(ClusterTable.BANNED);
+        retained = new TableMirror<>(retainedByTopic, EnvelopeCodec::decode, "retained message");
+        retainedTable = bus.table(ClusterTable.RETAINED);
         ReplicatedTable adminTable = bus.table(ClusterTable.ADMINS);
         accounts = new AccountStore(json, adminTable, config.passwordIterations(), config.credentialCache().toMillis());
         following.add(bus.table(ClusterTable.NODES).follow(nodes));
         following.add(clientTable.follow(clients));
         following.add(banTable.follow(bans));
+        following.add(retainedTable.follow(retained));
         following.add(adminTable.follow(accounts));
         if (!accounts.awaitCaughtUp(60_000)) {
             throw new IllegalStateException("the admins table could not be read within 60 s; is Kafka up?");
@@ -134,6 +145,20 @@ public class ClusterView {
 
     public ReplicatedTable banTable() {
         return banTable;
+    }
+
+    /** Retained messages by topic, sorted (the routers write them; the admin API only deletes). */
+    public TableMirror<Envelope> retained() {
+        return retained;
+    }
+
+    /** The retained messages, sorted by topic for listings by prefix. */
+    public NavigableMap<String, Envelope> retainedByTopic() {
+        return retainedByTopic;
+    }
+
+    public ReplicatedTable retainedTable() {
+        return retainedTable;
     }
 
     public AccountStore accounts() {

@@ -20,6 +20,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -44,8 +45,47 @@ public class UserResource {
     public record UserView(String username, boolean superuser, List<Rule> acl) {
     }
 
+    public record UserSummary(String username, boolean superuser) {
+    }
+
+    /** {@code cursor} continues the listing; {@code hasnext} is false once the scan is complete. */
+    public record ListMeta(int limit, String cursor, boolean hasnext) {
+    }
+
+    public record UserList(List<UserSummary> data, ListMeta meta) {
+    }
+
     @Inject
     RedisUserAdmin users;
+
+    /**
+     * Users whose name starts with {@code like}, by a Redis SCAN: continue with the {@code cursor} of
+     * the previous answer until {@code hasnext} is false. Unordered; a page may hold fewer or somewhat
+     * more than {@code limit} users.
+     */
+    @GET
+    public Uni<UserList> list(@QueryParam("like") String like, @QueryParam("cursor") String cursor,
+                              @QueryParam("limit") Integer limit) {
+        requireRedis();
+        int size = limit == null ? 100 : limit;
+        if (size < 1 || size > 1000) {
+            throw error(400, "limit must be between 1 and 1000");
+        }
+        String from = cursor == null || cursor.isEmpty() ? "0" : cursor;
+        if (!from.chars().allMatch(Character::isDigit)) {
+            throw error(400, "cursor must be the cursor of a previous answer");
+        }
+        return guard(users.list(like == null ? "" : like, from, size).flatMap(page -> {
+            List<String> names = page.usernames().stream().sorted().toList();
+            return users.superusers(names).map(flags -> {
+                List<UserSummary> data = new ArrayList<>(names.size());
+                for (int i = 0; i < names.size(); i++) {
+                    data.add(new UserSummary(names.get(i), flags.get(i)));
+                }
+                return new UserList(data, new ListMeta(size, page.cursor(), !"0".equals(page.cursor())));
+            });
+        }));
+    }
 
     @POST
     public Uni<Response> create(NewUser body) {

@@ -12,8 +12,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Creates, changes and deletes users and their ACL rules in Redis, in the emq_auth_redis layout
@@ -26,6 +28,13 @@ public class RedisUserAdmin {
     public record User(String username, boolean superuser, List<AclRule> acl) {
     }
 
+    /** One page of a scan: the users found and the cursor to continue from, "0" when the scan is complete. */
+    public record UserPage(List<String> usernames, String cursor) {
+    }
+
+    /** SCAN rounds one listing may take: a prefix few users match does not walk millions of keys in one call. */
+    private static final int MAX_SCAN_ROUNDS = 50;
+
     @Inject
     Instance<ReactiveRedisDataSource> redis;
     @Inject
@@ -35,6 +44,39 @@ public class RedisUserAdmin {
 
     public boolean available() {
         return redisHosts.isPresent();
+    }
+
+    /**
+     * Up to {@code limit} user names starting with {@code prefix}, by Redis SCAN from {@code cursor}
+     * ("0" to start): unordered; a page may be short (or empty) while the scan goes on, and may hold
+     * up to about twice {@code limit} (one SCAN round examines about {@code limit} keys).
+     */
+    public Uni<UserPage> list(String prefix, String cursor, int limit) {
+        String match = "mqtt_user:" + prefix.replaceAll("([*?\\[\\]\\\\])", "\\\\$1") + "*";
+        return scan(match, cursor, limit, new LinkedHashSet<>(), 0);
+    }
+
+    private Uni<UserPage> scan(String match, String cursor, int limit, Set<String> found, int round) {
+        return exec("SCAN", cursor, "MATCH", match, "COUNT", Integer.toString(Math.max(limit, 10))).flatMap(r -> {
+            String next = r.get(0).toString();
+            for (Response key : r.get(1)) {
+                found.add(key.toString().substring("mqtt_user:".length()));
+            }
+            if (found.size() >= limit || "0".equals(next) || round + 1 >= MAX_SCAN_ROUNDS) {
+                return Uni.createFrom().item(new UserPage(List.copyOf(found), next));
+            }
+            return scan(match, next, limit, found, round + 1);
+        });
+    }
+
+    /** Whether each user is a superuser, in the order given. */
+    public Uni<List<Boolean>> superusers(List<String> usernames) {
+        if (usernames.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        List<Uni<Boolean>> each = usernames.stream().map(u -> exec("HGET", key(u), "is_superuser")
+                .map(r -> r != null && "1".equals(r.toString()))).toList();
+        return Uni.join().all(each).andFailFast();
     }
 
     public Uni<Boolean> exists(String username) {
