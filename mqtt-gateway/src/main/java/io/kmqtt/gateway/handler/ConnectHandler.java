@@ -313,6 +313,9 @@ public class ConnectHandler {
         if (discard) {
             persistentSessions.discard(session.clientId(), session.persistent());
         }
+        // Before it is registered: a takeover announced by another gateway before this connection's
+        // own must not reach it (ClusterCommands).
+        commands.announcing(session.clientId());
         ClientSession previous = sessions.register(session);
         if (previous != null) {
             previous.takenOver(discard, null);
@@ -353,6 +356,7 @@ public class ConnectHandler {
         } catch (IllegalStateException gone) {
             sessions.unregister(session); // the client hung up during authentication
             session.markClosed();
+            commands.notAnnounced(session.clientId());
             return;
         }
         metrics.connected();
