@@ -255,11 +255,16 @@ public class ConnectHandler {
         long requestedExpiry = ClientPresence.sessionExpiry(endpoint);
         long expiry = Math.min(requestedExpiry, config.maxSessionExpiry().toSeconds());
         session.sessionExpirySeconds(expiry);
-        // MQTT-3.1.2-4/-5 and MQTT 5.0 section 3.1.2.4: a clean start discards the session; otherwise it resumes.
-        Optional<SessionRecord> resumed = endpoint.isCleanSession() || expiry == 0
+        // MQTT-3.1.2-4/-5 and MQTT 5.0 section 3.1.2.4: a clean start discards the session; otherwise it
+        // resumes, whatever this CONNECT's Session Expiry Interval: that only says how long the session
+        // outlives this connection (0, or absent: it ends when this connection closes, section 3.1.2.11.2).
+        Optional<SessionRecord> resumed = endpoint.isCleanSession()
                 ? Optional.empty() : persistentSessions.find(session.clientId());
         if (resumed.isPresent()) {
             session.hold(); // its saved messages go first
+            if (!session.persistent()) {
+                session.endsWithConnection(); // its stored state goes when this connection closes (onClose)
+            }
         }
         PublishHandler publish = new PublishHandler(session, context, bus, gateway, limits, metrics,
                 endpoint.protocolVersion() == 5 ? config.topicAliasMaximum() : 0,
@@ -382,7 +387,7 @@ public class ConnectHandler {
         subscribeAll(session, record)
                 .thenRun(() -> {
                     presence.update(session);
-                    persistentSessions.saveConnected(session); // the routers stop collecting for it
+                    persistentSessions.saveResuming(session); // the routers stop collecting for it
                 })
                 .thenCompose(v -> persistentSessions.takeOver(session.clientId(), record, replacedHere,
                         config.sessionHandoverTimeout()))
@@ -463,7 +468,8 @@ public class ConnectHandler {
         List<ClientSession.Unfinished> unfinishedShared = session.takeUnfinishedShared();
         boolean livesOn = session.persistent() && persistentSessions.connectionClosed(session, replacedHere);
         if (session.endedByDisconnect() && !replacedHere && !session.isTakenOver()) {
-            persistentSessions.discard(session.clientId(), false); // its DISCONNECT set the expiry to 0
+            // Its DISCONNECT set the expiry to 0, or it resumed the session without one.
+            persistentSessions.discard(session.clientId(), false);
         }
         session.markClosed();
         // The routes of groups it leaves go first, so that the router does not pick this gateway for what it hands off.

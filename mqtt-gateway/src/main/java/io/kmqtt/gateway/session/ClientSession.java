@@ -426,7 +426,10 @@ public final class ClientSession {
         return sessionExpirySeconds > 0;
     }
 
-    /** The client's DISCONNECT set its Session Expiry Interval to 0: the persistent session ends with it. */
+    /**
+     * The stored session ends with this connection: the client's DISCONNECT set its Session Expiry
+     * Interval to 0, or the connection resumed the session without one.
+     */
     public void endsWithConnection() {
         endedByDisconnect = true;
     }
