@@ -318,7 +318,11 @@ public final class ClientSession {
         Outbound out = send.outbound();
         int packetId = send.packetId();
         if (out == null) {
-            endpoint.publishRelease(packetId);
+            try {
+                endpoint.publishRelease(packetId);
+            } catch (IllegalStateException e) {
+                closed = true; // the connection went away under us; closeHandler cleans up
+            }
             return;
         }
         Envelope m = out.message();
