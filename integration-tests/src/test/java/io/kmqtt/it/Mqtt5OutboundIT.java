@@ -20,6 +20,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * What the broker adds to what it sends an MQTT 5 client: Subscription Identifiers (live, retained
@@ -198,6 +199,36 @@ class Mqtt5OutboundIT {
             assertThat(disconnect[0] & 0xFF).as("DISCONNECT").isEqualTo(0xE0);
             assertThat(disconnect[1] & 0xFF).as("0x93 Receive Maximum exceeded").isEqualTo(0x93);
         }
+    }
+
+    /**
+     * A client over the gateway's Receive Maximum gets DISCONNECT 0x93 while the acknowledgements of
+     * its earlier PUBLISHes (a PUBACK, a PUBREC) are still on their way from the bus: those are not
+     * written to the closed connection, and nothing about them is logged above DEBUG. (They were
+     * written, and each failure logged an ERROR with a stack trace.)
+     */
+    @Test
+    void acknowledgementsPendingWhenReceiveMaximumIsExceededAreNeitherWrittenNorLogged() throws Exception {
+        int logBefore = broker.log().length();
+        try (RawMqtt raw = new RawMqtt(port)) {
+            raw.send(RawMqtt.connect5("rm-pending", new byte[0]));
+            assertThat(raw.readPackets(1, Duration.ofSeconds(10)).get(0)[0] & 0xFF).as("CONNACK").isEqualTo(0x20);
+            // One write: the third PUBLISH is read before the bus has confirmed the first two.
+            raw.send(RawMqtt.concat(
+                    RawMqtt.publish5(0x02, RawMqtt.str("rm/pending"), RawMqtt.u16(1), new byte[0], new byte[]{1}),
+                    RawMqtt.publish5(0x04, RawMqtt.str("rm/pending"), RawMqtt.u16(2), new byte[0], new byte[]{2}),
+                    RawMqtt.publish5(0x02, RawMqtt.str("rm/pending"), RawMqtt.u16(3), new byte[0], new byte[]{3})));
+            RawMqtt.Outcome outcome = raw.readUntilClosed(Duration.ofSeconds(10));
+            List<byte[]> packets = RawMqtt.packets(outcome.received());
+            assertThat(packets).as("only the DISCONNECT, nothing after it").hasSize(1);
+            assertThat(packets.get(0)[0] & 0xFF).as("DISCONNECT").isEqualTo(0xE0);
+            assertThat(packets.get(0)[2] & 0xFF).as("0x93 Receive Maximum exceeded").isEqualTo(0x93);
+            assertThat(outcome.closed()).isTrue();
+        }
+        // The acknowledgements complete right after the DISCONNECT, on the connection's event loop.
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
+                assertThat(broker.log().substring(logBefore)).doesNotContain("ERROR", "Exception", "\tat "));
+        assertThat(broker.log().substring(logBefore)).contains("0x93");
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {

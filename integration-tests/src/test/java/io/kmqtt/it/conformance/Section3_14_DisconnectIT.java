@@ -7,6 +7,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +17,7 @@ import static io.kmqtt.it.conformance.Wire.DISCONNECT_311;
 import static io.kmqtt.it.conformance.Wire.QUIET;
 import static io.kmqtt.it.conformance.Wire.disconnect5;
 import static io.kmqtt.it.conformance.Wire.sessionExpiry;
+import static io.kmqtt.it.RawMqtt.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -234,6 +236,53 @@ class Section3_14_DisconnectIT {
             Wire.Closing c = w.awaitClose(ANSWER);
             assertThat(c.packets()).extracting(p -> p.type() + "/" + p.reasonCode()).containsExactly(DISCONNECT + "/" + 0x81);
             assertThat(c.closed()).isTrue();
+        }
+    }
+
+    /**
+     * MQTT 5.0 [MQTT-3.14.4-2] and section 4.13.2: after its DISCONNECT with a reason code the
+     * server closes the connection, yet a client still writing at that moment (here PUBRELs, after
+     * a PUBLISH with Topic Alias 0) must be able to read that DISCONNECT rather than have its writes
+     * fail with a reset first. The server stops writing, reads and discards what still comes, and
+     * closes within a bounded time. The connection's end is handled once: its will (the connection
+     * did not end with the client's own DISCONNECT) is published once.
+     */
+    @Test
+    void mqtt_3_14_4_2_v5_aClientStillWritingReadsTheServersDisconnect() throws Exception {
+        String clientId = "d5-still-writing";
+        String willTopic = "still-writing/will";
+        byte[] pubrels = new byte[0];
+        for (int id = 1; id <= 50; id++) {
+            pubrels = concat(pubrels, Wire.pubrel(id));
+        }
+        try (Wire watcher = Wire.connect5(port, clientId + "-watcher")) {
+            watcher.subscribe(willTopic, 0);
+            try (Wire w = withWill5(clientId, willTopic, new byte[0])) {
+                boolean taken = w.write(Wire.publish5("still-writing/t", 1, false, false, 1, new byte[] {0x23, 0, 0}, "alias 0"));
+                List<Wire.Packet> got = new java.util.ArrayList<>();
+                long until = System.nanoTime() + Duration.ofMillis(300).toNanos();
+                while (taken && System.nanoTime() < until) {
+                    taken = w.write(pubrels);
+                    Wire.Packet p = w.next(Duration.ofMillis(10)); // paces the writes; reads what came
+                    if (p != null) {
+                        got.add(p);
+                    }
+                }
+                assertThat(taken).as("every write taken for 300 ms; packets read meanwhile: %s", got).isTrue();
+                got.addAll(w.awaitClose(ANSWER).packets());
+                assertThat(got).extracting(Wire.Packet::type).containsExactly(DISCONNECT);
+                assertThat(got.get(0).reasonCode()).as("0x94 Topic Alias invalid").isEqualTo(0x94);
+                assertThat(w.isClosed()).as("the broker stopped writing").isTrue();
+                // It stops reading too, a bounded time after its DISCONNECT, however long the client writes.
+                long since = System.nanoTime();
+                while (w.write(pubrels) && System.nanoTime() - since < Duration.ofSeconds(10).toNanos()) {
+                    w.next(Duration.ofMillis(10));
+                }
+                assertThat(Duration.ofNanos(System.nanoTime() - since)).as("until the broker closes for good")
+                        .isLessThan(Duration.ofSeconds(3));
+            }
+            assertThat(watcher.receive(1, ANSWER)).extracting(Wire.Publish::text).containsExactly("gone:" + clientId);
+            assertThat(watcher.receive(1, QUIET)).as("a second will").isEmpty();
         }
     }
 }

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -45,6 +47,7 @@ class Section3_1_ConnectIT {
     static void start() throws Exception {
         broker = Broker.start("3_1-connect");
         port = broker.port;
+        Broker.cluster(); // for the tests that cover the cluster too, outside their time limit
     }
 
     @AfterAll
@@ -310,6 +313,47 @@ class Section3_1_ConnectIT {
             assertThat(c.closed()).isTrue();
             second.disconnect();
         }
+    }
+
+    /**
+     * MQTT 5.0 [MQTT-3.1.4-3]: it is the existing connection that is taken over, never the new one.
+     * The sequence of an independent suite: a PUBLISH with Topic Alias 0 gets DISCONNECT 0x94; the
+     * client connects again at once (Clean Start 1, Topic Alias Maximum 0, Session Expiry Interval
+     * 99999), subscribes, publishes with Topic Alias 1 and must get its message back. In the
+     * cluster it reconnects through the other gateway, as a load balancer sends it; the takeover
+     * its first connection had announced reached that gateway after the second connection and
+     * disconnected it (0x8E). Repeated, for a race.
+     */
+    @ParameterizedTest
+    @EnumSource(Broker.Kind.class)
+    void mqtt_3_1_4_3_v5_aQuickReconnectIsNotTakenOverByTheConnectionItReplaces(Broker.Kind kind) throws Exception {
+        Broker b = Broker.of(kind, broker);
+        String clientId = "c-alias0-" + kind;
+        String topic = "c-alias0/" + kind;
+        byte[] noServerAliasesAndExpiry = concat(new byte[] {0x22, 0, 0}, Wire.sessionExpiry(99_999));
+        for (int round = 0; round < 10; round++) {
+            try (Wire first = Wire.connect5(b.port, clientId)) {
+                first.send(Wire.publish5(topic, 1, false, false, first.nextId(), topicAlias(0), "alias 0"));
+                Wire.Packet disconnect = first.expect(DISCONNECT);
+                assertThat(disconnect.reasonCode()).as("round %d: 0x94 Topic Alias invalid", round).isEqualTo(0x94);
+            }
+            try (Wire again = Wire.connect5(b.otherPort, clientId, true, noServerAliasesAndExpiry)) {
+                assertThat(again.subscribe(topic, 2)).as("round %d: SUBACK", round).isEqualTo(2);
+                again.send(Wire.publish5(topic, 1, false, false, again.nextId(), topicAlias(1), "round " + round));
+                java.util.List<Wire.Packet> before = new java.util.ArrayList<>();
+                Wire.Packet p;
+                while ((p = again.next(Duration.ofSeconds(3))) != null && p.type() != Wire.PUBLISH) {
+                    before.add(p); // the PUBACK, or what ended the connection
+                }
+                assertThat(p).as("round %d: the message back within 3 s; before it: %s", round, before).isNotNull();
+                assertThat(p.publish().text()).isEqualTo("round " + round);
+                again.send(Wire.disconnect5(0, Wire.sessionExpiry(0)));
+            }
+        }
+    }
+
+    private static byte[] topicAlias(int alias) {
+        return new byte[] {0x23, (byte) (alias >> 8), (byte) alias};
     }
 
     /**

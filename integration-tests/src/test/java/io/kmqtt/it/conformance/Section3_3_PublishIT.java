@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
+import io.kmqtt.it.RawMqtt;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -13,8 +14,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -32,6 +36,7 @@ import static io.kmqtt.it.conformance.Wire.publish311;
 import static io.kmqtt.it.RawMqtt.str;
 import static io.kmqtt.it.RawMqtt.u16;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Section 3.3 PUBLISH: the DUP, QoS and RETAIN flags, the topic name, the response a PUBLISH gets,
@@ -49,6 +54,7 @@ class Section3_3_PublishIT {
     static void start() throws Exception {
         broker = Broker.start("3_3-publish");
         port = broker.port;
+        Broker.cluster(); // for the tests that cover the cluster too, outside their time limit
     }
 
     @AfterAll
@@ -464,5 +470,60 @@ class Section3_3_PublishIT {
         assertThat(got.get(0).getMessageExpiryInterval()).as("Message Expiry Interval forwarded").isPresent();
         assertThat(got.get(0).getMessageExpiryInterval().getAsLong()).as("60 s minus the time waited").isBetween(1L, 59L);
         back.client.disconnectWith().sessionExpiryInterval(0).send();
+    }
+
+    /**
+     * MQTT 5.0 [MQTT-3.3.2-5], [MQTT-3.3.2-6], for a session resumed by a CONNECT without Session
+     * Expiry Interval ([MQTT-3.1.2-4]): of the QoS 1 and 2 messages queued while the client was
+     * away, read 3 s later, those with a Message Expiry Interval of 1 s are not sent and those with
+     * 6 s are, their interval lowered by the time they waited. In the cluster the client comes back
+     * through the other gateway.
+     */
+    @ParameterizedTest
+    @EnumSource(Broker.Kind.class)
+    void mqtt_3_3_2_5_v5_queuedMessagesExpireForASessionResumedWithoutSessionExpiry(Broker.Kind kind) throws Exception {
+        Broker b = Broker.of(kind, broker);
+        String clientId = id("p-expiry-resume-" + kind);
+        String topic = "expiry-resume/" + clientId;
+        try (Wire sub = Wire.connect5(b.port, clientId, true, Wire.sessionExpiry(99_999))) {
+            assertThat(sub.subscribe(topic, 2)).isEqualTo(2);
+            sub.send(Wire.disconnect5(0, new byte[0]));
+            assertThat(sub.awaitClose(ANSWER).closed()).isTrue();
+        }
+        long publishedAt = System.nanoTime();
+        try (Wire pub = Wire.connect5(b.otherPort, clientId + "-pub")) {
+            publishWithExpiry(pub, topic, 1, 1, "qos 1, expires");
+            publishWithExpiry(pub, topic, 2, 1, "qos 2, expires");
+            publishWithExpiry(pub, topic, 1, 6, "qos 1, lives");
+            publishWithExpiry(pub, topic, 2, 6, "qos 2, lives");
+        }
+        // Expiry is the subject: the time must pass. The 1 s messages expire while queued.
+        await().atMost(Duration.ofSeconds(5)).until(() -> System.nanoTime() - publishedAt >= Duration.ofSeconds(3).toNanos());
+        try (Wire back = Wire.connect5(b.otherPort, clientId, false, new byte[0])) {
+            assertThat(back.connack.sessionPresent()).as("Session Present").isTrue();
+            List<Wire.Publish> got = back.receive(2, ANSWER);
+            assertThat(got).extracting(Wire.Publish::text).containsExactly("qos 1, lives", "qos 2, lives");
+            for (Wire.Publish p : got) {
+                assertThat(p.properties().get(0x02)).as("Message Expiry Interval of %s", p).isPresent();
+                assertThat((Long) p.properties().get(0x02).get()).as("6 s minus the 3 s waited").isBetween(1L, 5L);
+            }
+            assertThat(back.receive(1, QUIET)).as("the expired ones").isEmpty();
+            back.send(Wire.disconnect5(0, new byte[0]));
+        }
+    }
+
+    /** PUBLISH (MQTT 5) with a Message Expiry Interval, and its QoS 1 or 2 flow completed. */
+    private static void publishWithExpiry(Wire pub, String topic, int qos, long expirySeconds, String payload)
+            throws Exception {
+        int packetId = pub.nextId();
+        pub.send(Wire.publish5(topic, qos, false, false, packetId, RawMqtt.concat(new byte[] {0x02}, Wire.u32(expirySeconds)),
+                payload));
+        if (qos == 1) {
+            assertThat(pub.expect(PUBACK).packetId()).isEqualTo(packetId);
+        } else {
+            assertThat(pub.expect(PUBREC).packetId()).isEqualTo(packetId);
+            pub.send(Wire.pubrel(packetId));
+            assertThat(pub.expect(PUBCOMP).packetId()).isEqualTo(packetId);
+        }
     }
 }

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -41,6 +43,7 @@ class Section4_1_SessionStateIT {
     static void start() throws Exception {
         broker = Broker.start("4_1-sessions");
         port = broker.port;
+        Broker.cluster(); // for the tests that cover the cluster too, outside their time limit
     }
 
     @AfterAll
@@ -273,6 +276,87 @@ class Section4_1_SessionStateIT {
         }
         try (Wire w = Wire.connect5(port, "s5-no-expiry", false, sessionExpiry(60))) {
             assertThat(w.connack.sessionPresent()).isFalse();
+        }
+    }
+
+    /**
+     * MQTT 5.0 [MQTT-3.1.2-4], [MQTT-3.2.2-3]: clean start 0 resumes the existing session whatever
+     * the new CONNECT's Session Expiry Interval, here absent: that interval governs only what
+     * happens after this connection closes (section 3.1.2.11.2). Session Present 1, and the QoS 1
+     * and 2 messages queued meanwhile (QoS 0 is not queued for a disconnected client). In the
+     * cluster the client comes back through the other gateway.
+     */
+    @ParameterizedTest
+    @EnumSource(Broker.Kind.class)
+    void mqtt_3_1_2_4_v5_cleanStartZeroResumesTheSessionWithoutASessionExpiryInterval(Broker.Kind kind) throws Exception {
+        Broker b = Broker.of(kind, broker);
+        String clientId = "s5-resume-no-expiry-" + kind;
+        String topic = "resume-no-expiry/" + kind;
+        leaveAPersistentSession(b, clientId, topic);
+        try (Wire pub = Wire.connect5(b.otherPort, clientId + "-pub");
+             Wire observer = Wire.connect5(b.port, clientId + "-observer")) {
+            observer.subscribe(topic, 2);
+            pub.publish(topic, 0, false, "qos 0");
+            pub.publish(topic, 1, false, "qos 1");
+            pub.publish(topic, 2, false, "qos 2");
+            // Deliveries are asynchronous: once the observer on the session's gateway has all three,
+            // the parked session has been offered them too.
+            assertThat(observer.receive(3, ANSWER)).hasSize(3);
+        }
+        try (Wire back = Wire.connect5(b.otherPort, clientId, false, new byte[0])) {
+            assertThat(back.connack.sessionPresent()).as("Session Present").isTrue();
+            assertThat(back.receive(2, ANSWER)).extracting(p -> p.text() + " at QoS " + p.qos())
+                    .containsExactly("qos 1 at QoS 1", "qos 2 at QoS 2");
+            back.send(Wire.disconnect5(0, new byte[0]));
+        }
+    }
+
+    /**
+     * MQTT 5.0 section 3.1.2.11.2: a session resumed by a connection without a Session Expiry
+     * Interval ends when that connection closes, and nothing of it stays behind: a later clean
+     * start 0 finds no session (on either gateway of the cluster), a message published afterwards
+     * is queued for nobody, and the cluster's offline queue for the client is gone.
+     */
+    @ParameterizedTest
+    @EnumSource(Broker.Kind.class)
+    void section_3_1_2_11_2_v5_aSessionResumedWithoutSessionExpiryEndsWithThatConnection(Broker.Kind kind) throws Exception {
+        Broker b = Broker.of(kind, broker);
+        String clientId = "s5-resumed-ends-" + kind;
+        String topic = "resumed-ends/" + kind;
+        leaveAPersistentSession(b, clientId, topic);
+        try (Wire back = Wire.connect5(b.otherPort, clientId, false, new byte[0])) {
+            assertThat(back.connack.sessionPresent()).as("Session Present").isTrue();
+            assertThat(back.subscribe(topic + "/more", 1)).isEqualTo(1);
+            back.send(Wire.disconnect5(0, new byte[0]));
+            assertThat(back.awaitClose(ANSWER).closed()).isTrue();
+        }
+        try (Wire observer = Wire.connect5(b.port, clientId + "-observer"); Wire pub = Wire.connect5(b.otherPort, clientId + "-pub")) {
+            observer.subscribe(topic, 1);
+            pub.publish(topic, 1, false, "after the session ended");
+            // Once the observer has it, the router has routed it, queuing included.
+            assertThat(observer.receive(1, ANSWER)).hasSize(1);
+        }
+        // Not retried: a connection that found the session would resume it, and end it.
+        for (int at : new int[] {b.port, b.otherPort}) {
+            try (Wire again = Wire.connect5(at, clientId, false, new byte[0])) {
+                assertThat(again.connack.sessionPresent()).as("Session Present at port %d", at).isFalse();
+                assertThat(again.receive(1, QUIET)).as("queued for the ended session").isEmpty();
+            }
+        }
+        if (b.redis != null) {
+            assertThat(b.hasOfflineQueue(clientId)).as("offline queue in Redis").isFalse();
+        }
+    }
+
+    /**
+     * Connects with clean start 1 and Session Expiry Interval 99999, subscribes to the topic at QoS
+     * 2 and disconnects normally, waiting until the broker has closed the connection.
+     */
+    private static void leaveAPersistentSession(Broker b, String clientId, String topic) throws Exception {
+        try (Wire w = Wire.connect5(b.port, clientId, true, sessionExpiry(99_999))) {
+            assertThat(w.subscribe(topic, 2)).isEqualTo(2);
+            w.send(Wire.disconnect5(0, new byte[0]));
+            assertThat(w.awaitClose(ANSWER).closed()).as("closed after DISCONNECT").isTrue();
         }
     }
 

@@ -132,6 +132,22 @@ final class Wire implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Writes the packets and tells whether the connection took them: false once a write fails, as
+     * it does after the broker reset the connection ("broken pipe", "connection reset").
+     */
+    boolean write(byte[]... packets) {
+        try {
+            for (byte[] p : packets) {
+                out.write(p);
+            }
+            out.flush();
+            return true;
+        } catch (IOException reset) {
+            return false;
+        }
+    }
+
     /** The next packet, or null if none arrives in time or the broker closed the connection. */
     Packet next(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -15,6 +15,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * Carries out the commands broadcast to every gateway, for the clients connected here: takeovers
  * by another gateway, and the admin API's kick, subscribe and unsubscribe. Announces this
@@ -32,6 +35,14 @@ public class ClusterCommands {
     private final ClientPresence presence;
     private final WillMessages wills;
     private final PersistentSessions persistentSessions;
+    /**
+     * Per client id, how many of this gateway's TAKEOVER announcements are not yet read back from
+     * the commands channel. The channel is one partition, so every gateway reads the takeovers in
+     * the same order, and the last one wins: a takeover from another gateway read while this
+     * gateway still has one of its own to read for that client id was written before ours, and is
+     * older than the connection that wrote ours.
+     */
+    private final Map<String, Integer> unreadAnnouncements = new ConcurrentHashMap<>();
     private MessageBus.Registration consuming;
 
     @Inject
@@ -58,6 +69,21 @@ public class ClusterCommands {
     }
 
     /**
+     * A connection of this client id is about to be registered here: from now until its TAKEOVER
+     * ({@link #announceConnected}) is read back, takeovers that other gateways announced earlier
+     * leave this client id alone here. Call before the connection is registered, then either
+     * {@link #announceConnected} or {@link #notAnnounced}.
+     */
+    public void announcing(String clientId) {
+        unreadAnnouncements.merge(clientId, 1, Integer::sum);
+    }
+
+    /** The connection {@link #announcing} was about went away before it was accepted: no TAKEOVER follows. */
+    public void notAnnounced(String clientId) {
+        announcementRead(clientId);
+    }
+
+    /**
      * Tells the other gateways that this client id is now connected here, so they drop its older
      * connection, and save its session for this gateway (or, with discard, drop that too).
      */
@@ -66,18 +92,36 @@ public class ClusterCommands {
         bus.broadcast(new ClusterCommand(type, clientId, self.toString(), null, 0).encode())
                 .whenComplete((ok, error) -> {
                     if (error != null) {
+                        announcementRead(clientId); // it is not in the channel: nothing to wait for
                         LOG.warnf("client '%s': takeover not announced (an older connection on another gateway stays"
                                 + " open until it ends): %s", clientId, error.getMessage());
                     }
                 });
     }
 
+    private void announcementRead(String clientId) {
+        unreadAnnouncements.computeIfPresent(clientId, (id, n) -> n == 1 ? null : n - 1);
+    }
+
     void execute(ClusterCommand command) {
         boolean takeover = command.type() == ClusterCommand.Type.TAKEOVER
                 || command.type() == ClusterCommand.Type.TAKEOVER_DISCARD;
         boolean discard = command.type() == ClusterCommand.Type.TAKEOVER_DISCARD;
+        // Looked up before the check below: a connection registered after this line announced
+        // itself after this command, so it is newer and must not be the one taken over.
+        ClientSession session = sessions.get(command.clientId());
         if (takeover) {
             if (command.origin().equals(self.toString())) {
+                announcementRead(command.clientId());
+                return;
+            }
+            if (unreadAnnouncements.containsKey(command.clientId())) {
+                // The client connected here after it connected there (a quick reconnect through a load
+                // balancer): this takeover is older than our connection, whose own takeover, later in
+                // the channel, ends the one there. Acting on it would disconnect the newer connection
+                // (0x8E) and discard its session, will and all.
+                LOG.debugf("client '%s': takeover by %s ignored, the client connected here since", command.clientId(),
+                        command.origin());
                 return;
             }
             wills.cancel(command.clientId()); // it connected again elsewhere within its Will Delay Interval
@@ -97,7 +141,6 @@ public class ClusterCommands {
             }
             return;
         }
-        ClientSession session = sessions.get(command.clientId());
         if (session == null) {
             return;
         }

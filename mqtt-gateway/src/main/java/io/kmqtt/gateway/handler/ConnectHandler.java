@@ -255,11 +255,16 @@ public class ConnectHandler {
         long requestedExpiry = ClientPresence.sessionExpiry(endpoint);
         long expiry = Math.min(requestedExpiry, config.maxSessionExpiry().toSeconds());
         session.sessionExpirySeconds(expiry);
-        // MQTT-3.1.2-4/-5 and MQTT 5.0 section 3.1.2.4: a clean start discards the session; otherwise it resumes.
-        Optional<SessionRecord> resumed = endpoint.isCleanSession() || expiry == 0
+        // MQTT-3.1.2-4/-5 and MQTT 5.0 section 3.1.2.4: a clean start discards the session; otherwise it
+        // resumes, whatever this CONNECT's Session Expiry Interval: that only says how long the session
+        // outlives this connection (0, or absent: it ends when this connection closes, section 3.1.2.11.2).
+        Optional<SessionRecord> resumed = endpoint.isCleanSession()
                 ? Optional.empty() : persistentSessions.find(session.clientId());
         if (resumed.isPresent()) {
             session.hold(); // its saved messages go first
+            if (!session.persistent()) {
+                session.endsWithConnection(); // its stored state goes when this connection closes (onClose)
+            }
         }
         PublishHandler publish = new PublishHandler(session, context, bus, gateway, limits, metrics,
                 endpoint.protocolVersion() == 5 ? config.topicAliasMaximum() : 0,
@@ -313,6 +318,9 @@ public class ConnectHandler {
         if (discard) {
             persistentSessions.discard(session.clientId(), session.persistent());
         }
+        // Before it is registered: a takeover announced by another gateway before this connection's
+        // own must not reach it (ClusterCommands).
+        commands.announcing(session.clientId());
         ClientSession previous = sessions.register(session);
         if (previous != null) {
             previous.takenOver(discard, null);
@@ -353,12 +361,13 @@ public class ConnectHandler {
         } catch (IllegalStateException gone) {
             sessions.unregister(session); // the client hung up during authentication
             session.markClosed();
+            commands.notAnnounced(session.clientId());
             return;
         }
         metrics.connected();
         wills.connected(session);
         if (serverKeepAlive > 0) {
-            keepAlive.enforce(serverKeepAlive); // what CONNACK told it (MQTT 5.0 section 3.1.2.10)
+            keepAlive.enforce(serverKeepAlive); // MQTT 5: what CONNACK told it (section 3.1.2.10)
         }
         commands.announceConnected(session.clientId(), discard);
         if (resumed.isPresent()) {
@@ -378,7 +387,7 @@ public class ConnectHandler {
         subscribeAll(session, record)
                 .thenRun(() -> {
                     presence.update(session);
-                    persistentSessions.saveConnected(session); // the routers stop collecting for it
+                    persistentSessions.saveResuming(session); // the routers stop collecting for it
                 })
                 .thenCompose(v -> persistentSessions.takeOver(session.clientId(), record, replacedHere,
                         config.sessionHandoverTimeout()))
@@ -443,9 +452,14 @@ public class ConnectHandler {
         return true;
     }
 
-    /** The MQTT 5 Server Keep Alive this connection is told (mqtt.max-keep-alive), or 0 if it keeps its own. */
+    /**
+     * The keep alive this connection is held to instead of its own (mqtt.max-keep-alive), or 0 if it
+     * keeps its own: an MQTT 5 client is told it as Server Keep Alive (MQTT-3.2.2-21). MQTT 3.1.1
+     * has no way to tell the client, and its client is held to the maximum all the same: a
+     * gateway that sets one means no connection may stay silent longer.
+     */
     private int serverKeepAlive(MqttEndpoint endpoint) {
-        if (endpoint.protocolVersion() != 5 || config.maxKeepAlive().isEmpty()) {
+        if (config.maxKeepAlive().isEmpty()) {
             return 0;
         }
         int max = config.maxKeepAlive().getAsInt();
@@ -459,7 +473,8 @@ public class ConnectHandler {
         List<ClientSession.Unfinished> unfinishedShared = session.takeUnfinishedShared();
         boolean livesOn = session.persistent() && persistentSessions.connectionClosed(session, replacedHere);
         if (session.endedByDisconnect() && !replacedHere && !session.isTakenOver()) {
-            persistentSessions.discard(session.clientId(), false); // its DISCONNECT set the expiry to 0
+            // Its DISCONNECT set the expiry to 0, or it resumed the session without one.
+            persistentSessions.discard(session.clientId(), false);
         }
         session.markClosed();
         // The routes of groups it leaves go first, so that the router does not pick this gateway for what it hands off.

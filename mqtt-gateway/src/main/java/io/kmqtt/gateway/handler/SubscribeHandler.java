@@ -135,7 +135,8 @@ public final class SubscribeHandler {
                 // MQTT 3.1.1 knows only 0x80 for a failure (MQTT-3.9.3).
                 result.add(!session.isMqtt5() && (code.value() & 0x80) != 0 ? MqttSubAckReasonCode.UNSPECIFIED_ERROR : code);
             }
-            if (!session.isClosed()) {
+            // Not after the connection ended meanwhile (a DISCONNECT the gateway sent): nothing is written to it.
+            if (!session.isClosed() && session.endpoint().isConnected()) {
                 session.endpoint().subscribeAcknowledge(message.messageId(), result, MqttProperties.NO_PROPERTIES);
                 presence.update(session);
                 persistentSessions.saveConnected(session);

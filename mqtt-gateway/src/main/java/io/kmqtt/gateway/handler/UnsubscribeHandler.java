@@ -63,8 +63,8 @@ public final class UnsubscribeHandler {
         // dropped on arrival, and the route goes away with this gateway. UNSUBACK is still success.
         CompletableFuture.allOf(withdrawals.toArray(CompletableFuture[]::new))
                 .whenComplete((ok, error) -> context.runOnContext(v -> {
-                    if (session.isClosed()) {
-                        return;
+                    if (session.isClosed() || !session.endpoint().isConnected()) {
+                        return; // the connection ended meanwhile: nothing is written to it
                     }
                     presence.update(session);
                     persistentSessions.saveConnected(session);

@@ -318,7 +318,11 @@ public final class ClientSession {
         Outbound out = send.outbound();
         int packetId = send.packetId();
         if (out == null) {
-            endpoint.publishRelease(packetId);
+            try {
+                endpoint.publishRelease(packetId);
+            } catch (IllegalStateException e) {
+                closed = true; // the connection went away under us; closeHandler cleans up
+            }
             return;
         }
         Envelope m = out.message();
@@ -426,7 +430,10 @@ public final class ClientSession {
         return sessionExpirySeconds > 0;
     }
 
-    /** The client's DISCONNECT set its Session Expiry Interval to 0: the persistent session ends with it. */
+    /**
+     * The stored session ends with this connection: the client's DISCONNECT set its Session Expiry
+     * Interval to 0, or the connection resumed the session without one.
+     */
     public void endsWithConnection() {
         endedByDisconnect = true;
     }

@@ -63,6 +63,11 @@ public final class OrderedAcks {
         if (p.qos == 1) {
             pendingQos1--;
         }
+        if (!endpoint.isConnected()) {
+            // The connection ended while the bus confirmed (say, the gateway's DISCONNECT 0x93 for one
+            // PUBLISH too many): nothing is written to it. Writing threw, and each throw was logged as an ERROR.
+            return;
+        }
         boolean v5 = endpoint.protocolVersion() == 5;
         if (p.qos == 1) {
             if (v5 && p.failure != null) {

@@ -232,17 +232,25 @@ public class PersistentSessions {
         });
         vertx.setTimer(Math.max(1, lateSweepAfter.toMillis()), id -> {
             if (session.isClosed()) {
-                return;
+                return; // parked, handed over, or (session.endsWithConnection()) ended by its close
             }
             inbox.takeAll(clientId).whenComplete((late, error) -> {
                 if (error != null) {
                     storeResult(clientId, "offline queue read", error);
-                    return;
-                }
-                for (PendingMessage p : late) {
-                    if (!p.released()) {
-                        session.offer(p.message(), p.qos(), p.retain(), p.subscriptionIds());
+                } else {
+                    for (PendingMessage p : late) {
+                        if (!p.released()) {
+                            session.offer(p.message(), p.qos(), p.retain(), p.subscriptionIds());
+                        }
                     }
+                }
+                if (!session.persistent()) {
+                    // Resumed by a connection without Session Expiry Interval: the session ends with it
+                    // (MQTT 5.0 section 3.1.2.11.2). Now that what the routers queued during the move is
+                    // read, nothing of it is stored any more: no record, no offline queue.
+                    table.remove(clientId).whenComplete((ok, removeError) -> storeResult(clientId, "session removal", removeError));
+                    appends.flushed(clientId).thenCompose(v -> inbox.delete(clientId))
+                            .whenComplete((ok, deleteError) -> storeResult(clientId, "offline queue deletion", deleteError));
                 }
             });
         });
@@ -306,6 +314,19 @@ public class PersistentSessions {
     /** Records the session as connected here, with its subscriptions; after CONNECT and every (un)subscribe. */
     public void saveConnected(ClientSession session) {
         if (!session.persistent() || session.isClosed()) {
+            return;
+        }
+        table.put(session.clientId(), recordOf(session, true, 0).encode())
+                .whenComplete((ok, error) -> storeResult(session.clientId(), "session record", error));
+    }
+
+    /**
+     * Records a session being resumed as connected here, so that the routers stop queuing for it;
+     * also when the resuming connection has no Session Expiry Interval: its record stays until
+     * {@link #resume}'s late sweep, or until the connection closes first.
+     */
+    public void saveResuming(ClientSession session) {
+        if (session.isClosed()) {
             return;
         }
         table.put(session.clientId(), recordOf(session, true, 0).encode())

@@ -44,11 +44,13 @@ import java.util.List;
  *   <li>give the gateway the CONNECT's {@link ConnectCredentials} as sent;</li>
  *   <li>time a connection out at exactly 1.5 times its keep alive ({@link KeepAlive}), where Vert.x
  *       rounds up to whole seconds, and let the gateway shorten it to a Server Keep Alive;</li>
- *   <li>close a connection whose bytes fail before CONNECT, after telling {@code errors}.</li>
+ *   <li>close a connection whose bytes fail before CONNECT, after telling {@code errors};</li>
+ *   <li>after the gateway's DISCONNECT, half-close and drain for a moment instead of closing
+ *       ({@link LingeringClose}), so that a client still writing reads it.</li>
  * </ul>
- * Pipeline, in order: [TLS, HTTP codec, WebSocket handlers,] MQTT encoder, packet checker, MQTT
- * decoder, credentials capture (until CONNECT), the connect timeout (then the keep-alive timer), then
- * Vert.x's handler.
+ * Pipeline, in order: [TLS, HTTP codec, WebSocket handlers,] MQTT encoder, lingering close, packet
+ * checker, MQTT decoder, credentials capture (until CONNECT), the connect timeout (then the
+ * keep-alive timer), then Vert.x's handler.
  */
 public final class MqttGatewayServer {
 
@@ -122,6 +124,7 @@ public final class MqttGatewayServer {
 
     private void initChannel(ChannelPipeline pipeline, ConnectCredentials.Capture credentials) {
         pipeline.addBefore("handler", "mqttEncoder", MqttEncoder.INSTANCE);
+        pipeline.addBefore("handler", "lingeringClose", new LingeringClose());
         pipeline.addBefore("handler", "packetChecker", new PacketChecker(options.getMaxMessageSize()));
         pipeline.addBefore("handler", "mqttDecoder", new MqttDecoder(options.getMaxMessageSize(), options.getMaxClientIdLength()));
         pipeline.addBefore("handler", "connectCredentials", credentials);
