@@ -192,6 +192,11 @@ public final class LossChecker {
             }
         }
 
+        /** Every message sent so far has arrived (true before the first send). */
+        public synchronized boolean complete() {
+            return distinct >= highestSent;
+        }
+
         private void silence(long from, long to) {
             if (from != Long.MIN_VALUE && to - from > longestSilenceNanos) {
                 longestSilenceNanos = to - from;
