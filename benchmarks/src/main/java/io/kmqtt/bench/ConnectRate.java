@@ -11,6 +11,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -31,11 +32,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * java -cp benchmarks/target/benchmarks.jar io.kmqtt.bench.ConnectRate HOST PORT TOTAL CONCURRENCY USERS
  */
-@Command(name = "ConnectRate", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "ConnectRate", showDefaultValues = true,
         description = "Authenticated MQTT 3.1.1 CONNECTs per second against a running broker: each connection sends "
                 + "CONNECT as a seed user (user1..userN), reads the CONNACK, disconnects. Exit 1 if any failed.",
         footer = "Example: java -cp benchmarks/target/benchmarks.jar io.kmqtt.bench.ConnectRate 127.0.0.1 11883 100000 200 10000")
 public final class ConnectRate implements Callable<Integer> {
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     private static final byte[] DISCONNECT = {(byte) 0xE0, 0};
 

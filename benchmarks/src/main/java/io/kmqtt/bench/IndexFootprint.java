@@ -2,6 +2,7 @@ package io.kmqtt.bench;
 
 import io.kmqtt.core.index.SubscriptionIndex;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -12,11 +13,14 @@ import java.util.concurrent.Callable;
  * Prints the retained heap per filter of a subscription index shaped like the seed workload.
  * Run: java -Xmx4g -cp benchmarks/target/benchmarks.jar io.kmqtt.bench.IndexFootprint
  */
-@Command(name = "IndexFootprint", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "IndexFootprint", showDefaultValues = true,
         description = "Retained heap per filter of a subscription index shaped like the seed workload "
                 + "(topic/device_user<i>/t_<k> exact filters, +/# wildcard filters).",
         footer = "Example: java -Xmx4g -cp benchmarks/target/benchmarks.jar io.kmqtt.bench.IndexFootprint 1000000 10000")
 public final class IndexFootprint implements Callable<Integer> {
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "EXACT", description = "Exact filters to index.")
     int exact = 1_000_000;

@@ -25,10 +25,10 @@ final class LoadOptions {
             description = "A built-in scenario (listed below) or a .properties file of your own.")
     String scenarioName;
 
-    @Option(names = "--host", description = "Broker host.")
+    @Option(names = "--host", paramLabel = "HOST", description = "Broker host.")
     String host = "127.0.0.1";
 
-    @Option(names = "--port", description = "Broker MQTT port.")
+    @Option(names = "--port", paramLabel = "PORT", description = "Broker MQTT port.")
     int port = 1883;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where report.md, report.json and the charts go.")
@@ -49,13 +49,13 @@ final class LoadOptions {
     @Option(names = "--threads", paramLabel = "N", description = "Netty event loops per load process.")
     int threads = 2;
 
-    @Option(names = "--password", description = "Password of the seed users user<i>.")
+    @Option(names = "--password", paramLabel = "PASSWORD", description = "Password of the seed users user<i>.")
     String password = "123456";
 
-    @Option(names = "--backend-user", description = "Superuser for the wildcard subscribers (ListenToAllTopics, fanin).")
+    @Option(names = "--backend-user", paramLabel = "USER", description = "Superuser for the wildcard subscribers (ListenToAllTopics, fanin).")
     String backendUser = "backend";
 
-    @Option(names = "--backend-password", description = "Its password.")
+    @Option(names = "--backend-password", paramLabel = "PASSWORD", description = "Its password.")
     String backendPassword = "123456";
 
     @Option(names = "--publish-interval", paramLabel = "DURATION", converter = DurationConverter.class,

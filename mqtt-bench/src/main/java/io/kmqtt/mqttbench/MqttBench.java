@@ -31,11 +31,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * report.json and charts into the output directory. {@code bin/mqtt-bench --help} and
  * {@code bin/mqtt-bench run --help} list the options, their defaults and the scenarios.
  */
-@Command(name = "mqtt-bench", mixinStandardHelpOptions = true, usageHelpWidth = 120,
+@Command(name = "mqtt-bench", usageHelpWidth = 120,
         description = "MQTT load generator: the seed's eight scenarios and more, against any MQTT 3.1.1 broker.",
         subcommands = {MqttBench.Run.class, MqttBench.Compare.class, MqttBench.Plan.class, MqttBench.CompareReports.class,
                 MqttBench.Worker.class})
 public final class MqttBench implements Runnable {
+
+    /** -h, --help on every command (picocli's standard mixin would add a -V that has no version to print). */
+    static final class Help {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        boolean help;
+    }
+
+    @Mixin
+    Help help;
 
     @Spec
     CommandSpec spec;
@@ -56,7 +65,7 @@ public final class MqttBench implements Runnable {
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new MqttBench());
         List<String> scenarios = new ArrayList<>(List.of("", "Scenarios:"));
-        scenarios.addAll(Scenario.builtInSummary());
+        Scenario.builtInSummary().forEach(line -> scenarios.add(line.replace("%", "%%"))); // footers are format strings
         for (CommandLine c : List.of(cli, cli.getSubcommands().get("run"), cli.getSubcommands().get("compare"),
                 cli.getSubcommands().get("plan"))) {
             List<String> footer = new ArrayList<>(List.of(c.getCommandSpec().usageMessage().footer()));
@@ -89,12 +98,15 @@ public final class MqttBench implements Runnable {
         return all.subList(at + 1, all.size());
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true, usageHelpWidth = 120,
+    @Command(name = "run", sortOptions = false, showDefaultValues = true, usageHelpWidth = 120,
             description = "Runs a scenario against a broker and writes DIR/report.md, report.json and charts (SVG and PNG).",
             footer = {"", "Examples:",
                     "  bin/mqtt-bench run --scenario seed-1 --port 1883 --out bench-out/seed-1 --cluster-dir run/cluster",
                     "  bin/mqtt-bench run --scenario stream --qos 1 --count 100000 --port 1883 --out bench-out/stream"})
     static final class Run implements Callable<Integer> {
+
+        @Mixin
+        Help help;
 
         @Mixin
         LoadOptions load;
@@ -147,10 +159,13 @@ public final class MqttBench implements Runnable {
         }
     }
 
-    @Command(name = "plan", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true, usageHelpWidth = 120,
+    @Command(name = "plan", sortOptions = false, showDefaultValues = true, usageHelpWidth = 120,
             description = "Prints the connections a run opens and the seed users it needs: connections=N users=U "
                     + "(bin/cluster up --users U). Takes every option of run.")
     static final class Plan implements Callable<Integer> {
+
+        @Mixin
+        Help help;
 
         @Mixin
         LoadOptions load;
@@ -171,7 +186,7 @@ public final class MqttBench implements Runnable {
      * bin/mqtt-bench compare is a script (it starts and stops the brokers); it asks this command to
      * check its options first and to print the plan.
      */
-    @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true, usageHelpWidth = 120,
+    @Command(name = "compare", sortOptions = false, showDefaultValues = true, usageHelpWidth = 120,
             description = {"Runs one scenario against the standalone broker (users and ACL from files), the bin/cluster "
                     + "topology (Redis through the auth-service) and Mosquitto (password and ACL files), one after the other, "
                     + "with the same seed users, and writes DIR/<target>/report.* and DIR/comparison.md with ratios to the last "
@@ -182,6 +197,9 @@ public final class MqttBench implements Runnable {
                     "  bin/mqtt-bench compare --scenario seed-1 --time-scale 0.2 --warmup 20s --out bench-out/compare",
                     "  bin/mqtt-bench compare --scenario stream --count 20000 --targets standalone,mosquitto --out bench-out/stream"})
     static final class Compare implements Callable<Integer> {
+
+        @Mixin
+        Help help;
 
         static final Set<String> TARGETS = Set.of("standalone", "cluster", "mosquitto");
 
@@ -218,9 +236,12 @@ public final class MqttBench implements Runnable {
         }
     }
 
-    @Command(name = "compare-reports", mixinStandardHelpOptions = true, usageHelpWidth = 120,
+    @Command(name = "compare-reports", usageHelpWidth = 120,
             description = "Writes the side-by-side table of runs of one scenario against several brokers (bin/mqtt-bench compare calls it).")
     static final class CompareReports implements Callable<Integer> {
+
+        @Mixin
+        Help help;
 
         @Parameters(index = "0", paramLabel = "OUT.md", description = "The table to write.")
         Path outFile;

@@ -59,8 +59,8 @@ public record Scenario(String name, String description, String family, int pairs
             } else {
                 try (InputStream in = Scenario.class.getResourceAsStream("/scenarios/" + nameOrPath + ".properties")) {
                     if (in == null) {
-                        throw new IllegalArgumentException("no scenario '" + nameOrPath + "': give a name from "
-                                + "src/main/resources/scenarios or a .properties file");
+                        throw new IllegalArgumentException("no scenario '" + nameOrPath + "': give one of "
+                                + String.join(", ", BUILT_IN) + ", or a .properties file");
                     }
                     p.load(in);
                 }

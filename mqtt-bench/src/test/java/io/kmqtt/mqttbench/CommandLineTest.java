@@ -24,6 +24,7 @@ class CommandLineTest {
     @Test
     void helpListsTheCommandsAndEveryScenarioWithOneLineEach() {
         assertThat(run("--help")).isZero();
+        assertThat(err.toString()).as("no picocli warnings").isEmpty();
         assertThat(out.toString()).contains("run", "compare", "plan", "compare-reports", "Scenarios:")
                 .doesNotContain("worker")
                 .containsPattern("(?m)^  seed-1 +0\\.1M mobiles x 0\\.1M devices, 100% QoS 0$")
@@ -34,7 +35,7 @@ class CommandLineTest {
     @Test
     void everySubcommandListsItsOptionsWithTheirDefaults() {
         assertThat(run("run", "--help")).isZero();
-        assertThat(out.toString()).contains("--scenario=NAME|FILE", "--port=<port>", "Default: 1883", "--threads=N",
+        assertThat(out.toString()).contains("--scenario=NAME|FILE", "--port=PORT", "Default: 1883", "--threads=N",
                 "Default: 2", "--qos=0|1|2", "--count=N", "--max-inflight=N", "--drain=DURATION", "Default: 3s",
                 "Default: 1/20 for the seed scenarios", "Scenarios:", "  p2p ");
         out.getBuffer().setLength(0);
@@ -61,7 +62,7 @@ class CommandLineTest {
 
     @Test
     void badInputIsOneLineAndExitCodeTwo() {
-        assertBad("mqtt-bench run: no scenario 'seed-9': give a name from", "run", "--scenario", "seed-9");
+        assertBad("mqtt-bench run: no scenario 'seed-9': give one of seed-1, seed-2", "run", "--scenario", "seed-9");
         assertBad("mqtt-bench run: Unknown options: '--sceanrio', 'seed-1'", "run", "--sceanrio", "seed-1");
         assertBad("mqtt-bench run: Missing required option: '--scenario=NAME|FILE'", "run", "--port", "1883");
         assertBad("mqtt-bench run: Invalid value for option '--steady': '5x' is not a duration such as 250ms, 30s, 5m or 1h",

@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
  * HSET per user's ACL. A reader thread counts replies while the writer streams commands, so Redis
  * never waits for a round trip.
  */
-@Command(name = "load-users", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+@Command(name = "load-users", sortOptions = false, showDefaultValues = true,
         usageHelpWidth = 110,
         description = {"Bulk-loads MQTT users and ACL rules into Redis in the emq_auth_redis layout, pipelined: "
                 + "the seed's dataset (user1..userN with 20 ACL rules topic/device_user<i>/t_<k> each for the first M) "
@@ -52,6 +52,9 @@ import picocli.CommandLine.Spec;
                 "  bin/load-users --redis redis://127.0.0.1:6379 --csv users.csv --acl-csv acl.csv",
                 "The broker must check passwords with the scheme written here: its AUTH_PASSWORD_HASH (default sha256)."})
 public final class LoadUsers implements Callable<Integer> {
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     /** The broker's default {@code auth.password-hash} (AuthConfig); a test keeps the two equal. */
     static final String BROKER_DEFAULT_HASH = "sha256";
