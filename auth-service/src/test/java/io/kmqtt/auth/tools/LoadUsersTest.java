@@ -41,7 +41,7 @@ class LoadUsersTest {
     }
 
     @Test
-    void seedUsersAreStoredWithTheBrokersSchemeAndTheScemeIsPrinted() throws Exception {
+    void seedUsersAreStoredWithTheBrokersSchemeAndTheSchemeIsPrinted() throws Exception {
         try (RedisServer redis = RedisServer.start()) {
             assertThat(run(Map.of(), "--redis", redis.url(), "--users", "5", "--acl-users", "2")).as(err.toString()).isZero();
             assertThat(out.toString()).contains("loaded: 7 commands",

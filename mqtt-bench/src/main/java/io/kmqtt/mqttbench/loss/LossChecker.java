@@ -27,7 +27,18 @@ import java.util.function.LongSupplier;
  * Thread-safe and cheap enough for Netty event loops at tens of thousands of messages a second: a
  * lock per stream (a stream's publisher and receiver are usually on different threads), a bit per
  * sequence number. Keep {@link Stream} handles on hot paths rather than looking streams up by name.
- * Sequence numbers are 1 .. {@link Integer#MAX_VALUE}.
+ * Sequence numbers are 1 .. {@link Integer#MAX_VALUE} - 1.
+ *
+ * <pre>{@code
+ * LossChecker checker = new LossChecker();
+ * LossChecker.Stream s = checker.stream("sensors/7");   // once per stream; keep the handle
+ * s.sent(seq);              // publisher side, as each message is written
+ * s.acknowledged(seq);      // on PUBACK / PUBCOMP (optional)
+ * s.received(seq);          // subscriber side, from any thread
+ * s.stopped();              // the publisher is done (optional: its last sent() bounds silence otherwise)
+ * LossReport r = checker.report();
+ * r.total().lost(); r.streams(); r.worstFirst(); r.toMarkdown(20); r.toJson();
+ * }</pre>
  */
 public final class LossChecker {
 
