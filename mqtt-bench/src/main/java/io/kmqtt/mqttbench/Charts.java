@@ -93,7 +93,10 @@ final class Charts {
             List<Double> values = categories.stream().map(c -> Math.max(floor, positive.get(c).getOrDefault(measure, 0.0))).toList();
             chart.addSeries(measure, categories, values);
         }
+        double top = positive.values().stream().flatMap(m -> m.values().stream()).mapToDouble(Double::doubleValue).max().orElse(1);
+        // whole decades, so that the tallest bar does not run into the top edge unlabelled
         chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(floor))));
+        chart.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(top))));
         save(chart, name, title);
     }
 
