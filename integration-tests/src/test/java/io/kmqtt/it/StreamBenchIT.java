@@ -84,7 +84,7 @@ class StreamBenchIT {
 
     @Test
     void faninAtQos1CountsLossPerPublisherAndSubscriber() throws Exception {
-        Path out = Cluster.ROOT.resolve("integration-tests/target/bench-fanin");
+        Path out = fresh(Cluster.ROOT.resolve("integration-tests/target/bench-fanin"));
         String output = bench("run", "--scenario", "fanin", "--scale", "0.01", "--port", Integer.toString(port),
                 "--out", out.toString(), "--steady", "3s", "--publish-interval", "100ms", "--ramp-rate", "200");
         JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
@@ -97,7 +97,7 @@ class StreamBenchIT {
     }
 
     private static JsonNode stream(String name, int target, int qos) throws Exception {
-        Path out = Cluster.ROOT.resolve("integration-tests/target/bench-stream-" + name);
+        Path out = fresh(Cluster.ROOT.resolve("integration-tests/target/bench-stream-" + name));
         String output = bench("run", "--scenario", "stream", "--scale", Double.toString(PAIRS / 10.0), "--qos",
                 Integer.toString(qos), "--count", Integer.toString(COUNT), "--port", Integer.toString(target),
                 "--out", out.toString(), "--steady", "60s", "--drain", "10s");
@@ -147,6 +147,18 @@ class StreamBenchIT {
         }
         assertThat(samplers.get("Sub").get("received").asLong()).as("every arrival, duplicates included")
                 .isEqualTo(total.get("received").asLong() + total.get("duplicates").asLong());
+    }
+
+    /** An empty output directory: a chart left by an earlier run must not pass for this run's. */
+    private static Path fresh(Path dir) throws java.io.IOException {
+        if (Files.exists(dir)) {
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
+        return dir;
     }
 
     private static void awaitPort(int p) throws InterruptedException {

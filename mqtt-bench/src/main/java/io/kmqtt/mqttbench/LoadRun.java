@@ -283,7 +283,9 @@ final class LoadRun {
         } finally {
             ticker.interrupt();
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-            series.tick((int) ((System.currentTimeMillis() - settings.startMillis()) / 1000));
+            // one more second: what arrived after the last whole second would otherwise be left out of
+            // the series (a short run can receive most of its messages there)
+            series.tick((int) ((System.currentTimeMillis() - settings.startMillis()) / 1000) + 1);
         }
         Map<Sampler, SamplerStats.Snapshot> snapshots = new EnumMap<>(Sampler.class);
         stats.forEach((k, v) -> snapshots.put(k, v.snapshot()));
