@@ -10,9 +10,16 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,17 +32,44 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * java -cp benchmarks/target/benchmarks.jar io.kmqtt.bench.ConnectRate HOST PORT TOTAL CONCURRENCY USERS
  */
-public final class ConnectRate {
+@Command(name = "ConnectRate", showDefaultValues = true,
+        description = "Authenticated MQTT 3.1.1 CONNECTs per second against a running broker: each connection sends "
+                + "CONNECT as a seed user (user1..userN), reads the CONNACK, disconnects. Exit 1 if any failed.",
+        footer = "Example: java -cp benchmarks/target/benchmarks.jar io.kmqtt.bench.ConnectRate 127.0.0.1 11883 100000 200 10000")
+public final class ConnectRate implements Callable<Integer> {
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     private static final byte[] DISCONNECT = {(byte) 0xE0, 0};
 
-    public static void main(String[] args) throws Exception {
-        String host = args.length > 0 ? args[0] : "127.0.0.1";
-        int port = args.length > 1 ? Integer.parseInt(args[1]) : 1883;
-        int total = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
-        int concurrency = args.length > 3 ? Integer.parseInt(args[3]) : 200;
-        int users = args.length > 4 ? Integer.parseInt(args[4]) : 10_000;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "HOST", description = "Broker host.")
+    String host = "127.0.0.1";
 
+    @Parameters(index = "1", arity = "0..1", paramLabel = "PORT", description = "Broker MQTT port.")
+    int port = 1883;
+
+    @Parameters(index = "2", arity = "0..1", paramLabel = "TOTAL", description = "CONNECTs to make.")
+    int total = 20_000;
+
+    @Parameters(index = "3", arity = "0..1", paramLabel = "CONCURRENCY", description = "CONNECTs in flight at once.")
+    int concurrency = 200;
+
+    @Parameters(index = "4", arity = "0..1", paramLabel = "USERS", description = "Seed users to cycle through (password 123456).")
+    int users = 10_000;
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(Cli.commandLine(new ConnectRate()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (total < 1 || concurrency < 1 || users < 1) {
+            throw new IllegalArgumentException("TOTAL, CONCURRENCY and USERS must be at least 1");
+        }
         Semaphore inFlight = new Semaphore(concurrency);
         AtomicLong accepted = new AtomicLong();
         ConcurrentHashMap<String, AtomicLong> failures = new ConcurrentHashMap<>();
@@ -57,10 +91,10 @@ public final class ConnectRate {
         inFlight.acquire(concurrency);
         double seconds = (System.nanoTime() - started) / 1e9;
         long failed = failures.values().stream().mapToLong(AtomicLong::get).sum();
-        System.out.printf(Locale.ROOT, "%,d CONNECTs accepted, %,d failed %s, in %.1f s: %,.0f CONNECT/s (concurrency %d)%n",
+        spec.commandLine().getOut().printf(Locale.ROOT, "%,d CONNECTs accepted, %,d failed %s, in %.1f s: %,.0f CONNECT/s (concurrency %d)%n",
                 accepted.get(), failed, failures, seconds, accepted.get() / seconds, concurrency);
         loop.shutdownGracefully();
-        System.exit(failed == 0 ? 0 : 1);
+        return failed == 0 ? 0 : 1;
     }
 
     /** Sends the CONNECT when active; on the 4-byte CONNACK counts the outcome and disconnects. */

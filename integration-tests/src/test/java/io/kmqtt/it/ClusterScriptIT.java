@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * bin/cluster as a user runs it: up with two gateways and two routers behind HAProxy, pub/sub
- * through the load balancer with authenticated real clients, then down, leaving no process behind.
+ * through the load balancer (TCP and WebSocket) with authenticated real clients, then down,
+ * leaving no process behind.
  */
 class ClusterScriptIT {
 
@@ -42,16 +43,18 @@ class ClusterScriptIT {
     private static final int PORT_BASE = 24000;
 
     private static int lbPort;
+    private static int lbWsPort;
     private static Map<String, Long> pids;
 
     @BeforeAll
     static void up() throws Exception {
         lbPort = FreePorts.find();
+        lbWsPort = FreePorts.find();
         String out = run(Duration.ofMinutes(5), "up", "--gateways", "2", "--routers", "2", "--users", "20");
         pids = processes(out);
         assertThat(pids.keySet()).contains("kafka", "redis", "auth-service", "admin-api", "router-1", "router-2",
                 "gw-1", "gw-2", "lb-1");
-        assertThat(out).contains("127.0.0.1:" + lbPort).doesNotContain(" down ");
+        assertThat(out).contains("127.0.0.1:" + lbPort, "ws://127.0.0.1:" + lbWsPort + "/mqtt").doesNotContain(" down ");
     }
 
     @AfterAll
@@ -63,6 +66,7 @@ class ClusterScriptIT {
 
     @Test
     void pubSubThroughTheLoadBalancerThenDownLeavesNothingBehind() throws Exception {
+        webSocketClientsReachTheClusterThroughTheLoadBalancer();
         Mqtt5BlockingClient mobile = login("mobile7", null);
         Clients.Collector inbox = new Clients.Collector(mobile).subscribe("topic/device_user7/t_1", MqttQos.AT_LEAST_ONCE);
         Mqtt5BlockingClient device = login("device7", "127.0.0.5");
@@ -99,6 +103,24 @@ class ClusterScriptIT {
 
         run(Duration.ofMinutes(2), "down");
         assertThat(pids.entrySet()).allSatisfy(e -> assertThat(alive(e.getValue())).as(e.getKey() + " still running").isFalse());
+    }
+
+    /** A browser or MQTT.js client: MQTT over WebSocket at ws://LB/mqtt, to and from a TCP client. */
+    private void webSocketClientsReachTheClusterThroughTheLoadBalancer() throws Exception {
+        Mqtt5BlockingClient browser = Mqtt5Client.builder().identifier("ws-app7").serverHost("127.0.0.1").serverPort(lbWsPort)
+                .webSocketConfig().serverPath("mqtt").applyWebSocketConfig().buildBlocking();
+        browser.connectWith().simpleAuth().username("user7").password("123456".getBytes(StandardCharsets.UTF_8))
+                .applySimpleAuth().send();
+        Clients.Collector app = new Clients.Collector(browser).subscribe("topic/device_user7/t_5", MqttQos.AT_LEAST_ONCE);
+        Mqtt5BlockingClient device = login("tcp-device7", null);
+        Clients.publish(device, "topic/device_user7/t_5", "from tcp", MqttQos.AT_LEAST_ONCE);
+        assertThat(app.await(1, Duration.ofSeconds(20))).extracting(Clients::text).containsExactly("from tcp");
+
+        Clients.Collector tcpSide = new Clients.Collector(device).subscribe("topic/device_user7/t_6", MqttQos.AT_LEAST_ONCE);
+        Clients.publish(browser, "topic/device_user7/t_6", "from ws", MqttQos.AT_LEAST_ONCE);
+        assertThat(tcpSide.await(1, Duration.ofSeconds(20))).extracting(Clients::text).containsExactly("from ws");
+        browser.disconnect();
+        device.disconnect();
     }
 
     private static Mqtt5BlockingClient login(String clientId, String sourceAddress) {
@@ -142,6 +164,7 @@ class ClusterScriptIT {
         builder.environment().put("KMQTT_CLUSTER_DIR", DIR.toString());
         builder.environment().put("KMQTT_PORT_BASE", Integer.toString(PORT_BASE));
         builder.environment().put("MQTT_LB_PORT", Integer.toString(lbPort));
+        builder.environment().put("MQTT_LB_WS_PORT", Integer.toString(lbWsPort));
         builder.environment().put("CLUSTER_JAVA_OPTS", "-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
         Process process = builder.start();
         byte[] output = process.getInputStream().readAllBytes();

@@ -33,7 +33,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * The standalone broker authenticating against a real Redis loaded with a sample of the seed's
- * dataset by bin/load-users, driven by real MQTT 3.1.1 and 5.0 clients.
+ * dataset by bin/load-users, driven by real MQTT 3.1.1 and 5.0 clients. Neither is told a password
+ * hash: README's two commands, as written, must agree on one.
  */
 class StandaloneAuthIT {
 
@@ -48,19 +49,45 @@ class StandaloneAuthIT {
         port = FreePorts.find();
         broker = ChildProcess.start(List.of(Cluster.ROOT.resolve("bin/broker").toString()),
                 Map.of("MQTT_TCP_PORT", Integer.toString(port), "QUARKUS_HTTP_PORT", "0", "MQTT_WS_PORT", "0",
-                        "QUARKUS_REDIS_HOSTS", redis.url(), "AUTH_PASSWORD_HASH", "plain",
+                        "QUARKUS_REDIS_HOSTS", redis.url(),
                         "JAVA_OPTS", "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"),
                 Cluster.ROOT.resolve("integration-tests/target/standalone-auth.log"));
         broker.awaitLogLine("anonymous clients refused", Duration.ofSeconds(120));
+        assertThat(broker.log()).as("the start-up line names the scheme it checks with").contains("passwords hashed as sha256");
     }
 
     private static void loadSeedSample() throws Exception {
-        Process load = new ProcessBuilder(Cluster.ROOT.resolve("bin/load-users").toString(), "--redis", redis.url(),
-                "--users", "20", "--acl-users", "10").redirectErrorStream(true).start();
+        String output = loadUsers(Map.of(), "--redis", redis.url(), "--users", "20", "--acl-users", "10");
+        assertThat(output).contains("loaded: 30 commands",
+                "stored 20 users, password hash sha256 (the broker's AUTH_PASSWORD_HASH must be the same)");
+    }
+
+    private static String loadUsers(Map<String, String> env, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(Cluster.ROOT.resolve("bin/load-users").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().remove("AUTH_PASSWORD_HASH");
+        builder.environment().putAll(env);
+        Process load = builder.start();
         String output = new String(load.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(load.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(load.exitValue()).as(output).isZero();
-        assertThat(output).contains("loaded: 30 commands");
+        return output;
+    }
+
+    /** Users stored with another scheme than the broker's are refused, and the broker's log says why, once. */
+    @Test
+    void usersStoredWithAnotherSchemeAreRefusedAndTheLogNamesTheSetting() throws Exception {
+        java.nio.file.Path csv = java.nio.file.Files.createTempFile("plain-users", ".csv");
+        java.nio.file.Files.writeString(csv, "legacy1,secret\nlegacy2,secret\n");
+        assertThat(loadUsers(Map.of("AUTH_PASSWORD_HASH", "plain"), "--redis", redis.url(), "--csv", csv.toString()))
+                .contains("stored 2 users, password hash plain");
+        for (String user : List.of("legacy1", "legacy2")) {
+            assertThat(catchThrowableOfType(Mqtt5ConnAckException.class, () -> login5("c-" + user, user, "secret"))
+                    .getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
+        }
+        broker.awaitLogLine("is not a sha256 hash (64 hex characters)", Duration.ofSeconds(10));
+        assertThat(broker.log()).containsOnlyOnce("is not a sha256 hash").contains("AUTH_PASSWORD_HASH");
     }
 
     @AfterAll

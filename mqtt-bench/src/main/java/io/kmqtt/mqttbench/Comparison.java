@@ -46,11 +46,26 @@ final class Comparison {
             row(md, sampler + " avg (ms)", reports, reference, r -> sampler(r, sampler, "avgMs"), "%.2f", true);
             row(md, sampler + " p99 (ms)", reports, reference, r -> sampler(r, sampler, "p99Ms"), "%.2f", true);
         }
+        if (reports.values().stream().anyMatch(r -> r.hasNonNull("streamTotal"))) {
+            // sequenced scenarios (stream, fanin): rates and what was lost on the way
+            row(md, "delivered rate (msg/s)", reports, reference, r -> stream(r, "deliveredPerSecond"), "%,.0f", true);
+            row(md, "messages sent", reports, reference, r -> stream(r, "sent"), "%,.0f", false);
+            row(md, "acknowledged (PUBACK/PUBCOMP)", reports, reference, r -> stream(r, "acknowledged"), "%,.0f", false);
+            row(md, "received", reports, reference, r -> stream(r, "received"), "%,.0f", false);
+            row(md, "lost", reports, reference, r -> stream(r, "lost"), "%,.0f", false);
+            row(md, "lost after acknowledgement", reports, reference, r -> stream(r, "lostAcknowledged"), "%,.0f", false);
+            row(md, "duplicates", reports, reference, r -> stream(r, "duplicates"), "%,.0f", false);
+            row(md, "reordered", reports, reference, r -> stream(r, "reordered"), "%,.0f", false);
+            row(md, "longest silence of a stream (ms)", reports, reference, r -> stream(r, "longestSilenceMs"), "%,.1f", true);
+            row(md, "PUBLISH to ack p99 (ms)", reports, reference, r -> stream(r, "ackP99Ms"), "%.2f", true);
+            row(md, "delivery p99 (ms)", reports, reference, r -> stream(r, "deliveryP99Ms"), "%.2f", true);
+        }
         row(md, "broker CPU, average (% of a core, all processes)", reports, reference,
                 r -> sum(r, "cpuPercentAvg"), "%.0f", true);
         row(md, "broker RSS, max (MB, all processes)", reports, reference, r -> sum(r, "rssMbMax"), "%,.0f", true);
         row(md, "broker RSS growth per connection (KB)", reports, reference, Comparison::rssPerConnectionKb, "%.1f", true);
-        md.append("\nRatios are to ").append(reference).append(" (×1.00). Lower is better for times, CPU and memory.\n");
+        md.append("\nRatios are to ").append(reference).append(" (×1.00). Lower is better for times, CPU and memory;"
+                + " higher for the delivered rate.\n");
         Files.writeString(outFile, md.toString());
     }
 
@@ -61,6 +76,11 @@ final class Comparison {
             }
         }
         return Double.NaN;
+    }
+
+    private static double stream(JsonNode report, String field) {
+        JsonNode total = report.get("streamTotal");
+        return total == null || total.isNull() ? Double.NaN : total.get(field).asDouble();
     }
 
     private static double sum(JsonNode report, String field) {

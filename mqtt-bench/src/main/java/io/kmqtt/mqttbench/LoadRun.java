@@ -1,5 +1,9 @@
 package io.kmqtt.mqttbench;
 
+import io.kmqtt.mqttbench.loss.LossChecker;
+import io.kmqtt.mqttbench.loss.LossReport;
+import io.kmqtt.mqttbench.loss.SequencedPayload;
+import io.kmqtt.mqttbench.loss.StreamLoss;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -9,6 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -23,6 +28,7 @@ import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPubAckMessage;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
 import io.netty.handler.codec.mqtt.MqttVersion;
@@ -45,7 +51,9 @@ import java.util.function.Consumer;
  * Plays one slice of a scenario in this process: ramps connections up in the seed's stages
  * (backend, then mobiles subscribing, then devices), publishes during the steady phase, churns
  * the share of connections the scenario says, then disconnects everyone. No thread per client:
- * every connection lives on a small Netty event-loop group.
+ * every connection lives on a small Netty event-loop group. In the sequenced scenarios (stream,
+ * fanin) every message carries its publisher and sequence number, and a {@link LossChecker}
+ * counts what was lost, duplicated or reordered on the way.
  */
 final class LoadRun {
 
@@ -74,6 +82,9 @@ final class LoadRun {
     private final Map<String, BenchClient> byClientId = new ConcurrentHashMap<>();
     private final List<List<BenchClient>> stages = new ArrayList<>();
     private final Map<String, List<BenchClient>> receiversByTopic = new ConcurrentHashMap<>();
+    private final LossChecker loss = new LossChecker();
+    private final List<StreamSlot> slots = new ArrayList<>();
+    private final List<BenchClient> publishers = new ArrayList<>();
     private EventLoopGroup group;
     private Bootstrap bootstrap;
     private volatile boolean publishing;
@@ -120,15 +131,32 @@ final class LoadRun {
                 second.add(new BenchClient("pub-1", "user" + (scenario.pairs() + 1), settings.password(), List.of(),
                         "bench/fanout", Sampler.Pub, null, false));
             }
-            default -> { // fanin
-                String filter = scenario.shared() ? "$share/bench/bench/fanin/+" : "bench/fanin/+";
-                for (int i = 1; i <= scenario.subscribers(); i++) {
-                    first.add(new BenchClient("sub-" + i, "user" + i, settings.password(), List.of(filter), null,
+            case "stream" -> {
+                String[] topics = new String[scenario.pairs() + 1];
+                for (int i = 1; i <= scenario.pairs(); i++) {
+                    topics[i] = "topic/device_user" + i + "/t_3";
+                    first.add(new BenchClient("ssub-" + i, "user" + i, settings.password(), List.of(topics[i]), null,
                             null, Sampler.Sub, false));
                 }
                 for (int i = 1; i <= scenario.pairs(); i++) {
-                    second.add(new BenchClient("pub-" + i, "user" + (scenario.subscribers() + i), settings.password(),
-                            List.of(), "bench/fanin/" + i, Sampler.Pub, null, random.nextDouble() < scenario.churnShare()));
+                    BenchClient pub = new BenchClient("spub-" + i, "user" + i, settings.password(), List.of(), topics[i],
+                            Sampler.Pub, null, false);
+                    second.add(pub);
+                    sequence(pub, i, List.of(first.get(i - 1)), topics[i]);
+                }
+            }
+            default -> { // fanin: publishers on their own topics, a few wildcard subscribers (or one shared group)
+                String filter = scenario.shared() ? "$share/bench/topic/+/t_4" : "topic/+/t_4";
+                for (int i = 1; i <= scenario.subscribers(); i++) {
+                    first.add(new BenchClient("sub-" + i, settings.backendUser(), settings.backendPassword(), List.of(filter),
+                            null, null, Sampler.Sub, false));
+                }
+                for (int i = 1; i <= scenario.pairs(); i++) {
+                    String topic = "topic/device_user" + i + "/t_4";
+                    BenchClient pub = new BenchClient("pub-" + i, "user" + i, settings.password(), List.of(), topic,
+                            Sampler.Pub, null, random.nextDouble() < scenario.churnShare());
+                    second.add(pub);
+                    sequence(pub, i, first, topic);
                 }
             }
         }
@@ -146,10 +174,44 @@ final class LoadRun {
         }
     }
 
+    /**
+     * Sequenced scenarios: the publisher numbers its messages, and each of its receivers gets a
+     * stream in the loss checker (a shared group is one receiver: one stream per publisher).
+     */
+    private void sequence(BenchClient pub, int id, List<BenchClient> receivers, String topic) {
+        pub.publisherId = id;
+        pub.acks = new SamplerStats();
+        pub.publishesTo = new ArrayList<>();
+        publishers.add(pub);
+        if (scenario.shared() || receivers.size() == 1) {
+            StreamSlot slot = new StreamSlot(topic, loss.stream(topic), pub);
+            pub.publishesTo.add(slot);
+            slots.add(slot);
+            for (BenchClient r : receivers) {
+                receiverMap(r).put(id, slot);
+            }
+        } else {
+            for (BenchClient r : receivers) {
+                String name = topic + " -> " + r.clientId;
+                StreamSlot slot = new StreamSlot(name, loss.stream(name), pub);
+                pub.publishesTo.add(slot);
+                slots.add(slot);
+                receiverMap(r).put(id, slot);
+            }
+        }
+    }
+
+    private static Map<Integer, StreamSlot> receiverMap(BenchClient r) {
+        if (r.receivesFrom == null) {
+            r.receivesFrom = new ConcurrentHashMap<>();
+        }
+        return r.receivesFrom;
+    }
+
     /** Who should receive a message on this topic, for the expected counts of the receive samplers. */
     private void expectReceivers(String topic) {
         switch (scenario.family()) {
-            case "seed", "fanout" -> {
+            case "seed", "fanout", "stream" -> {
                 List<BenchClient> receivers = receiversByTopic.get(topic);
                 if (receivers != null) {
                     for (BenchClient r : receivers) {
@@ -174,6 +236,8 @@ final class LoadRun {
         bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+                // a full-speed QoS 0 stream writes while the channel is writable: at most 64 KB queued per client
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -208,23 +272,69 @@ final class LoadRun {
                     startPublishing(c);
                 }
             }
-            Thread.sleep(scenario.steady().toMillis());
+            awaitSteadyEnd();
             publishing = false;
-            Thread.sleep(settings.drain().toMillis()); // let in-flight messages and acknowledgements arrive
+            for (BenchClient p : publishers) {
+                stopStream(p);
+            }
+            awaitDrained(); // let in-flight messages and acknowledgements arrive
             stopping = true;
             disconnectAll();
         } finally {
             ticker.interrupt();
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-            series.tick((int) ((System.currentTimeMillis() - settings.startMillis()) / 1000));
+            // one more second: what arrived after the last whole second would otherwise be left out of
+            // the series (a short run can receive most of its messages there)
+            series.tick((int) ((System.currentTimeMillis() - settings.startMillis()) / 1000) + 1);
         }
         Map<Sampler, SamplerStats.Snapshot> snapshots = new EnumMap<>(Sampler.class);
         stats.forEach((k, v) -> snapshots.put(k, v.snapshot()));
         Map<String, Long> failureCounts = new java.util.TreeMap<>();
         failures.forEach((k, v) -> failureCounts.put(k, v.get()));
+        WorkerResult.LatencySeries latency = new WorkerResult.LatencySeries(series.deliveryP50Series(),
+                series.deliveryP99Series(), series.deliveryMaxSeries(), series.ackP99Series());
+        List<Report.StreamRow> rows = new ArrayList<>();
+        Report.StreamRow total = null;
+        if (!slots.isEmpty()) {
+            LossReport counts = loss.report();
+            Map<String, StreamLoss> byName = new java.util.HashMap<>();
+            counts.streams().forEach(r -> byName.put(r.stream(), r));
+            for (StreamSlot slot : slots) {
+                rows.add(Report.StreamRow.of(byName.get(slot.name), slot.publisher.acks.snapshot(), slot.delivery.snapshot()));
+            }
+            total = Report.StreamRow.of(counts.total(), snapshots.get(Sampler.Pub), snapshots.get(Sampler.Sub));
+        }
         return new WorkerResult(snapshots, failureCounts, series.maxConnections.get(), publishesWritten.get(),
                 churned.get(), series.connectionSeries(), series.connectSeries(), series.publishSeries(),
-                series.receiveSeries());
+                series.receiveSeries(), latency, rows, total);
+    }
+
+    /** The steady phase; a stream with --count ends earlier, once every publisher's messages are acknowledged. */
+    private void awaitSteadyEnd() throws InterruptedException {
+        long end = System.nanoTime() + scenario.steady().toNanos();
+        boolean counted = scenario.family().equals("stream") && scenario.count() > 0;
+        while (System.nanoTime() < end) {
+            if (counted && publishers.stream().allMatch(this::streamFinished)) {
+                return;
+            }
+            Thread.sleep(counted ? 20 : Math.min(200, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+        }
+    }
+
+    private boolean streamFinished(BenchClient p) {
+        return !p.connected || (p.lastSeq >= scenario.count() && p.unacknowledgedCount == 0);
+    }
+
+    /** The drain: a stream ends it as soon as every message sent has arrived. */
+    private void awaitDrained() throws InterruptedException {
+        long end = System.nanoTime() + settings.drain().toNanos();
+        boolean early = scenario.family().equals("stream");
+        while (System.nanoTime() < end) {
+            if (early && slots.stream().allMatch(s -> s.loss.complete())) {
+                return;
+            }
+            Thread.sleep(20);
+        }
     }
 
     String progressLine() {
@@ -306,7 +416,11 @@ final class LoadRun {
     }
 
     private void startPublishing(BenchClient c) {
-        if (c.publishTopic == null || !c.connected || c.publishTask != null) {
+        if (c.publishTopic == null || !c.connected || c.publishTask != null || c.streamStopped) {
+            return;
+        }
+        if (scenario.family().equals("stream")) {
+            c.channel.eventLoop().execute(() -> pump(c));
             return;
         }
         long interval = scenario.publishInterval().toNanos();
@@ -314,36 +428,99 @@ final class LoadRun {
         c.publishTask = c.channel.eventLoop().scheduleAtFixedRate(() -> publish(c), offset, interval, TimeUnit.NANOSECONDS);
     }
 
+    /** The scheduled families: one publish per interval. */
     private void publish(BenchClient c) {
+        if (canPublish(c)) {
+            writePublish(c, scenario.publishQos(ThreadLocalRandom.current().nextDouble()));
+            c.channel.flush();
+        }
+    }
+
+    private boolean canPublish(BenchClient c) {
         // closingOnPurpose: a churning client has sent DISCONNECT and is closing (same event loop as
         // this task); a publish now would fail on the closed channel and count against the broker
-        if (!publishing || !c.connected || c.closingOnPurpose) {
+        return publishing && c.connected && !c.closingOnPurpose;
+    }
+
+    /**
+     * The stream family, on the publisher's event loop: write while the in-flight window (QoS 1/2) or
+     * the socket's write buffer (QoS 0) has room. Acknowledgements and writability call it again.
+     */
+    private void pump(BenchClient c) {
+        if (!canPublish(c) || c.streamStopped) {
             return;
         }
-        boolean qos1 = ThreadLocalRandom.current().nextDouble() < scenario.qos1Share();
+        int qos = scenario.subscribeQos();
+        int written = 0;
+        while (written < 64 && moreToSend(c)) {
+            if (qos > 0 ? c.unacknowledged.size() >= scenario.maxInflight() : !c.channel.isWritable()) {
+                break;
+            }
+            writePublish(c, qos);
+            written++;
+        }
+        if (written > 0) {
+            c.channel.flush();
+        }
+        if (!moreToSend(c)) {
+            stopStream(c);
+        } else if (qos == 0 && written == 64) {
+            c.channel.eventLoop().execute(() -> pump(c)); // let the loop's other channels run
+        }
+    }
+
+    private boolean moreToSend(BenchClient c) {
+        return scenario.count() == 0 || c.lastSeq < scenario.count();
+    }
+
+    /** The publisher sends no more: silence on its streams from now on is not the broker's. */
+    private void stopStream(BenchClient c) {
+        if (!c.streamStopped) {
+            c.streamStopped = true;
+            c.publishesTo.forEach(slot -> slot.loss.stopped());
+        }
+    }
+
+    /** Writes (without flushing) one PUBLISH of this client, sequenced in the sequenced scenarios. */
+    private void writePublish(BenchClient c, int qos) {
         SamplerStats sampler = stats.get(c.publishSampler);
         sampler.attempt();
-        ByteBuf payload = c.channel.alloc().buffer(Math.max(Long.BYTES, scenario.payloadBytes()));
-        BenchClient.writePayload(payload, scenario.payloadBytes());
-        int packetId = qos1 ? c.nextPacketId() : 0;
+        int size = scenario.payloadBytes();
+        ByteBuf payload = c.channel.alloc().buffer(Math.max(SequencedPayload.MIN_SIZE, size));
+        long seq = 0;
+        if (c.publishesTo != null) {
+            seq = ++c.lastSeq;
+            BenchClient.writeSequenced(payload, c.publisherId, seq, size);
+            for (StreamSlot slot : c.publishesTo) {
+                slot.loss.sent(seq);
+            }
+        } else {
+            BenchClient.writePayload(payload, size);
+        }
+        int packetId = qos > 0 ? c.nextPacketId() : 0;
         // built directly: MqttMessageBuilders.publish() copies or retains the payload, which would leak this buffer
-        MqttQoS qos = qos1 ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
-        MqttPublishMessage message = new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, false, qos, false, 0),
-                new io.netty.handler.codec.mqtt.MqttPublishVariableHeader(c.publishTopic, packetId), payload);
-        if (qos1) {
+        MqttPublishMessage message = new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, false,
+                MqttQoS.valueOf(qos), false, 0), new MqttPublishVariableHeader(c.publishTopic, packetId), payload);
+        if (qos > 0) {
             c.unacknowledged.put(packetId, System.nanoTime());
+            c.unacknowledgedCount = c.unacknowledged.size();
+            if (seq > 0) {
+                c.inflightSeq.put(packetId, seq);
+            }
         }
         expectReceivers(c.publishTopic);
         publishesWritten.incrementAndGet();
         series.published.incrementAndGet();
-        c.channel.writeAndFlush(message).addListener(f -> {
+        c.channel.write(message).addListener(f -> {
             if (!f.isSuccess()) {
                 sampler.failure();
                 fail("publish write: " + rootMessage(f.cause()));
-                if (qos1) {
+                if (qos > 0) {
                     c.unacknowledged.remove(packetId);
+                    c.inflightSeq.remove(packetId);
+                    c.unacknowledgedCount = c.unacknowledged.size();
                 }
-            } else if (!qos1) {
+            } else if (qos == 0) {
                 sampler.success(0);
             }
         });
@@ -362,6 +539,8 @@ final class LoadRun {
                         fail("no PUBACK by the end");
                     }
                     c.unacknowledged.clear();
+                    c.inflightSeq.clear();
+                    c.unacknowledgedCount = 0;
                 });
                 closes.add(ch.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.DISCONNECT, false,
                         MqttQoS.AT_MOST_ONCE, false, 0))).addListener(f -> ch.close()));
@@ -418,7 +597,14 @@ final class LoadRun {
             switch (msg.fixedHeader().messageType()) {
                 case CONNACK -> onConnAck(ctx, c, (MqttConnAckMessage) msg);
                 case SUBACK -> onSubAck(c, (MqttSubAckMessage) msg);
-                case PUBACK -> onPubAck(c, (MqttPubAckMessage) msg);
+                case PUBACK, PUBCOMP -> onAcknowledged(c, packetId(msg));
+                case PUBREC -> ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBREL, false,
+                        MqttQoS.AT_LEAST_ONCE, false, 2), MqttMessageIdVariableHeader.from(packetId(msg))));
+                case PUBREL -> {
+                    c.inboundQos2.remove(packetId(msg));
+                    ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBCOMP, false,
+                            MqttQoS.AT_MOST_ONCE, false, 2), MqttMessageIdVariableHeader.from(packetId(msg))));
+                }
                 case PUBLISH -> onPublish(ctx, c, (MqttPublishMessage) msg);
                 default -> { } // PINGRESP
             }
@@ -447,7 +633,8 @@ final class LoadRun {
             if (!c.subscriptions.isEmpty()) {
                 c.subscribePacketId = c.nextPacketId();
                 var subscribe = MqttMessageBuilders.subscribe().messageId(c.subscribePacketId);
-                c.subscriptions.forEach(f -> subscribe.addSubscription(MqttQoS.AT_LEAST_ONCE, f));
+                MqttQoS qos = MqttQoS.valueOf(scenario.subscribeQos());
+                c.subscriptions.forEach(f -> subscribe.addSubscription(qos, f));
                 ctx.writeAndFlush(subscribe.build());
             }
             if (publishing) {
@@ -474,28 +661,81 @@ final class LoadRun {
             }
         }
 
-        private void onPubAck(BenchClient c, MqttPubAckMessage ack) {
-            Long sent = c.unacknowledged.remove(ack.variableHeader().messageId());
-            if (sent != null) {
-                stats.get(c.publishSampler).success((System.nanoTime() - sent) / 1_000);
+        private static int packetId(MqttMessage msg) {
+            return ((MqttMessageIdVariableHeader) msg.variableHeader()).messageId();
+        }
+
+        /** PUBACK (QoS 1) or PUBCOMP (QoS 2): the publish is done. */
+        private void onAcknowledged(BenchClient c, int packetId) {
+            Long sent = c.unacknowledged.remove(packetId);
+            c.unacknowledgedCount = c.unacknowledged.size();
+            if (sent == null) {
+                return;
+            }
+            long micros = (System.nanoTime() - sent) / 1_000;
+            stats.get(c.publishSampler).success(micros);
+            series.acknowledged(micros);
+            Long seq = c.inflightSeq.remove(packetId);
+            if (seq != null) {
+                c.acks.success(micros);
+                for (StreamSlot slot : c.publishesTo) {
+                    slot.loss.acknowledged(seq);
+                }
+            }
+            if (scenario.family().equals("stream")) {
+                pump(c);
             }
         }
 
         private void onPublish(ChannelHandlerContext ctx, BenchClient c, MqttPublishMessage publish) {
-            long sentMicros = BenchClient.sentMicros(publish.payload());
+            MqttQoS qos = publish.fixedHeader().qosLevel();
+            int packetId = publish.variableHeader().packetId();
+            if (qos == MqttQoS.EXACTLY_ONCE) {
+                ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBREC, false, MqttQoS.AT_MOST_ONCE,
+                        false, 2), MqttMessageIdVariableHeader.from(packetId)));
+                if (!c.inboundQos2.add(packetId)) {
+                    return; // resent before our PUBREC arrived: already delivered (MQTT-4.3.3-2, method A)
+                }
+            }
+            ByteBuf payload = publish.payload();
+            long sentMicros = BenchClient.sentMicros(payload);
+            long latency = sentMicros > 0 ? Clock.epochMicros() - sentMicros : -1;
             series.received.incrementAndGet();
             if (c.receiveSampler != null) {
-                if (sentMicros > 0) {
-                    stats.get(c.receiveSampler).success(Clock.epochMicros() - sentMicros);
+                if (latency >= 0) {
+                    stats.get(c.receiveSampler).success(latency);
+                    series.delivered(latency);
                 } else {
                     stats.get(c.receiveSampler).failure();
                     fail("payload without timestamp");
                 }
             }
-            if (publish.fixedHeader().qosLevel() == MqttQoS.AT_LEAST_ONCE) {
-                ctx.writeAndFlush(new MqttPubAckMessage(new MqttFixedHeader(MqttMessageType.PUBACK, false,
-                        MqttQoS.AT_MOST_ONCE, false, 2), MqttMessageIdVariableHeader.from(publish.variableHeader().packetId())));
+            if (c.receivesFrom != null && payload.readableBytes() >= SequencedPayload.MIN_SIZE) {
+                int from = payload.getInt(payload.readerIndex() + SequencedPayload.PUBLISHER_OFFSET);
+                long seq = payload.getLong(payload.readerIndex() + SequencedPayload.SEQUENCE_OFFSET);
+                StreamSlot slot = c.receivesFrom.get(from);
+                if (slot != null && seq >= 1 && seq < Integer.MAX_VALUE) {
+                    slot.loss.received(seq);
+                    if (latency >= 0) {
+                        slot.delivery.success(latency);
+                    }
+                } else {
+                    fail("sequenced message from an unknown stream");
+                }
             }
+            if (qos == MqttQoS.AT_LEAST_ONCE) {
+                ctx.writeAndFlush(new MqttPubAckMessage(new MqttFixedHeader(MqttMessageType.PUBACK, false,
+                        MqttQoS.AT_MOST_ONCE, false, 2), MqttMessageIdVariableHeader.from(packetId)));
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            BenchClient c = ctx.channel().attr(CLIENT).get();
+            if (ctx.channel().isWritable() && c.publishesTo != null && scenario.family().equals("stream")) {
+                pump(c);
+            }
+            ctx.fireChannelWritabilityChanged();
         }
 
         @Override
@@ -514,8 +754,10 @@ final class LoadRun {
                 for (int i = 0; i < c.unacknowledged.size(); i++) {
                     stats.get(c.publishSampler).failure();
                 }
-                fail("connection closed with unacknowledged QoS 1");
+                fail("connection closed with unacknowledged QoS 1/2");
                 c.unacknowledged.clear();
+                c.inflightSeq.clear();
+                c.unacknowledgedCount = 0;
             }
             if (stopping) {
                 return;

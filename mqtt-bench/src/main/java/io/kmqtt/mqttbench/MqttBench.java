@@ -1,75 +1,276 @@
 package io.kmqtt.mqttbench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * bin/mqtt-bench: runs a scenario against any MQTT 3.1.1 broker and writes report.md,
- * report.json and SVG charts into the output directory.
- *
- * <pre>
- * bin/mqtt-bench run --scenario NAME --host H --port P --out DIR [--scale F|1/20|ci] [--time-scale T]
- *                    [--workers W] [--cluster-dir run/cluster] [--pids name=pid,...] [--password 123456]
- *                    [--backend-user backend --backend-password 123456] [--publish-interval 5s] [--steady 60s]
- *                    [--ramp-rate N] [--threads N]
- * </pre>
+ * report.json and charts into the output directory. {@code bin/mqtt-bench --help} and
+ * {@code bin/mqtt-bench run --help} list the options, their defaults and the scenarios.
  */
-public final class MqttBench {
+@Command(name = "mqtt-bench", usageHelpWidth = 120,
+        description = "MQTT load generator: the seed's eight scenarios and more, against any MQTT 3.1.1 broker.",
+        subcommands = {MqttBench.Run.class, MqttBench.Compare.class, MqttBench.Plan.class, MqttBench.CompareReports.class,
+                MqttBench.Worker.class})
+public final class MqttBench implements Runnable {
 
-    /** --scale ci: the seed's scenarios shrunk to a few hundred connections and seconds, for CI. */
-    static final double CI_SCALE = 0.0002;
-    static final double CI_TIME_SCALE = 0.02;
+    /** -h, --help on every command (picocli's standard mixin would add a -V that has no version to print). */
+    static final class Help {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        boolean help;
+    }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("compare-reports")) {
-            // compare-reports OUT.md NAME=DIR ...: the side-by-side table (bin/mqtt-bench compare calls it)
-            Map<String, Path> runs = new LinkedHashMap<>();
-            for (int i = 2; i < args.length; i++) {
-                String[] kv = args[i].split("=", 2);
-                runs.put(kv[0], Path.of(kv[1]));
+    @Mixin
+    Help help;
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "give a command: run, compare, plan or compare-reports");
+    }
+
+    /**
+     * The command line: every subcommand's --help lists its options with their defaults (and the
+     * built-in scenarios); bad input is one line and exit 2, a failed run one line and exit 1.
+     */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new MqttBench());
+        List<String> scenarios = new ArrayList<>(List.of("", "Scenarios:"));
+        Scenario.builtInSummary().forEach(line -> scenarios.add(line.replace("%", "%%"))); // footers are format strings
+        for (CommandLine c : List.of(cli, cli.getSubcommands().get("run"), cli.getSubcommands().get("compare"),
+                cli.getSubcommands().get("plan"))) {
+            List<String> footer = new ArrayList<>(List.of(c.getCommandSpec().usageMessage().footer()));
+            footer.addAll(scenarios);
+            c.getCommandSpec().usageMessage().footer(footer.toArray(String[]::new));
+        }
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine c = e.getCommandLine();
+            String name = c.getCommandSpec().qualifiedName();
+            // a misspelt --scenario is reported as the typo, not as the missing option it causes
+            String message = e instanceof CommandLine.MissingParameterException && !c.getUnmatchedArguments().isEmpty()
+                    ? new CommandLine.UnmatchedArgumentException(c, c.getUnmatchedArguments()).getMessage() : e.getMessage();
+            c.getErr().println(name + ": " + message + " (see bin/" + name + " --help)");
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((e, c, parsed) -> {
+            boolean badInput = e instanceof IllegalArgumentException;
+            String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            c.getErr().println(c.getCommandSpec().qualifiedName() + ": "
+                    + (badInput ? message : e.getClass().getSimpleName() + ": " + message));
+            return badInput ? 2 : 1;
+        });
+        return cli;
+    }
+
+    /** The arguments after this subcommand's name, as typed: what the driver passes to its workers. */
+    private static List<String> argsAfter(CommandSpec spec) {
+        List<String> all = spec.commandLine().getParseResult().originalArgs();
+        int at = all.indexOf(spec.name());
+        return all.subList(at + 1, all.size());
+    }
+
+    @Command(name = "run", sortOptions = false, showDefaultValues = true, usageHelpWidth = 120,
+            description = "Runs a scenario against a broker and writes DIR/report.md, report.json and charts (SVG and PNG).",
+            footer = {"", "Examples:",
+                    "  bin/mqtt-bench run --scenario seed-1 --port 1883 --out bench-out/seed-1 --cluster-dir run/cluster",
+                    "  bin/mqtt-bench run --scenario stream --qos 1 --count 100000 --port 1883 --out bench-out/stream"})
+    static final class Run implements Callable<Integer> {
+
+        @Mixin
+        Help help;
+
+        @Mixin
+        LoadOptions load;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            Report report = MqttBench.run(load, argsAfter(spec), out);
+            report.write(load.out);
+            out.println();
+            out.println(report.markdown().lines().limit(12).reduce("", (a, b) -> a + b + "\n"));
+            if (report.streamTotal() != null) {
+                Report.StreamRow t = report.streamTotal();
+                out.printf(Locale.ROOT, "streams: %,.0f msg/s delivered, %,d sent, %,d acknowledged, %,d received, %,d lost "
+                                + "(%,d after ack), %,d duplicates, %,d reordered, longest silence %,.1f ms%n",
+                        t.deliveredPerSecond(), t.sent(), t.acknowledged(), t.received(), t.lost(), t.lostAcknowledged(),
+                        t.duplicates(), t.reordered(), t.longestSilenceMs());
             }
-            Comparison.write(Path.of(args[1]), runs);
-            return;
-        }
-        if (args.length > 0 && args[0].equals("plan")) {
-            // plan --scenario S [--scale F]: how many connections and seed users a run needs
-            Options o = Options.parse(args);
-            Scenario s = o.scenario();
-            int users = s.family().equals("seed") ? s.pairs() : s.connections();
-            System.out.println("connections=" + s.connections() + " users=" + users);
-            return;
-        }
-        if (args.length == 0 || !(args[0].equals("run") || args[0].equals("worker"))) {
-            System.err.println("usage: bin/mqtt-bench run --scenario NAME --host H --port P --out DIR [options]; "
-                    + "see the header of MqttBench.java or README.md");
-            System.exit(2);
-        }
-        Options o = Options.parse(args);
-        if (args[0].equals("worker")) {
-            runWorker(o);
-        } else {
-            Report report = run(o);
-            report.write(o.out);
-            System.out.println();
-            System.out.println(report.markdown().lines().limit(12).reduce("", (a, b) -> a + b + "\n"));
-            System.out.println("report: " + o.out.resolve("report.md"));
+            out.println("report: " + load.out.resolve("report.md"));
+            out.flush();
+            return 0;
         }
     }
 
-    static Report run(Options o) throws Exception {
+    @Command(name = "worker", hidden = true, description = "One load process of a run with --workers (started by run).")
+    static final class Worker implements Callable<Integer> {
+
+        @Mixin
+        LoadOptions load;
+
+        @Option(names = "--slice", required = true)
+        int slice;
+
+        @Option(names = "--start-millis", required = true)
+        long startMillis;
+
+        @Option(names = "--result", required = true)
+        Path result;
+
+        @Override
+        public Integer call() throws Exception {
+            Scenario scenario = load.scenario();
+            LoadRun run = new LoadRun(scenario, load.settings(scenario, slice, startMillis));
+            WorkerResult r = run.run(line -> System.out.println("progress " + line));
+            new ObjectMapper().writeValue(result.toFile(), r);
+            return 0;
+        }
+    }
+
+    @Command(name = "plan", sortOptions = false, showDefaultValues = true, usageHelpWidth = 120,
+            description = "Prints the connections a run opens and the seed users it needs: connections=N users=U "
+                    + "(bin/cluster up --users U). Takes every option of run.")
+    static final class Plan implements Callable<Integer> {
+
+        @Mixin
+        Help help;
+
+        @Mixin
+        LoadOptions load;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Scenario s = load.scenario();
+            spec.commandLine().getOut().println("connections=" + s.connections() + " users=" + s.users());
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    /**
+     * bin/mqtt-bench compare is a script (it starts and stops the brokers); it asks this command to
+     * check its options first and to print the plan.
+     */
+    @Command(name = "compare", sortOptions = false, showDefaultValues = true, usageHelpWidth = 120,
+            description = {"Runs one scenario against the standalone broker (users and ACL from files), the bin/cluster "
+                    + "topology (Redis through the auth-service) and Mosquitto (password and ACL files), one after the other, "
+                    + "with the same seed users, and writes DIR/<target>/report.* and DIR/comparison.md with ratios to the last "
+                    + "target. Takes every option of run.",
+                    "Mosquitto is one process: keep runs under ~19k connections for it. The cluster gets MQTT_LB_PORT, "
+                            + "MQTT_LB_WS_PORT, KMQTT_PORT_BASE and KMQTT_CLUSTER_DIR as bin/cluster does."},
+            footer = {"", "Examples:",
+                    "  bin/mqtt-bench compare --scenario seed-1 --time-scale 0.2 --warmup 20s --out bench-out/compare",
+                    "  bin/mqtt-bench compare --scenario stream --count 20000 --targets standalone,mosquitto --out bench-out/stream"})
+    static final class Compare implements Callable<Integer> {
+
+        @Mixin
+        Help help;
+
+        static final Set<String> TARGETS = Set.of("standalone", "cluster", "mosquitto");
+
+        @Mixin
+        LoadOptions load;
+
+        @Option(names = "--gateways", paramLabel = "N", description = "Gateways of the cluster target (2 routers).")
+        int gateways = 2;
+
+        @Option(names = "--targets", paramLabel = "T,...", description = "Which brokers, in this order; the last is the reference of the ratios.")
+        String targets = "standalone,cluster,mosquitto";
+
+        @Option(names = "--warmup", paramLabel = "DURATION", converter = LoadOptions.DurationConverter.class,
+                description = "Run the scenario unmeasured this long against each target first (JIT warm-up).")
+        Duration warmup;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            for (String t : targets.split(",")) {
+                if (!TARGETS.contains(t)) {
+                    throw new ParameterException(spec.commandLine(), "unknown target '" + t + "': give some of standalone, cluster, mosquitto");
+                }
+            }
+            if (gateways < 1) {
+                throw new ParameterException(spec.commandLine(), "--gateways is at least 1");
+            }
+            Scenario s = load.scenario();
+            spec.commandLine().getOut().println("connections=" + s.connections() + " users=" + s.users());
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "compare-reports", usageHelpWidth = 120,
+            description = "Writes the side-by-side table of runs of one scenario against several brokers (bin/mqtt-bench compare calls it).")
+    static final class CompareReports implements Callable<Integer> {
+
+        @Mixin
+        Help help;
+
+        @Parameters(index = "0", paramLabel = "OUT.md", description = "The table to write.")
+        Path outFile;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "NAME=DIR",
+                description = "A run's name and its output directory (with report.json); the last is the reference of the ratios.")
+        List<String> runs;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Path> byName = new LinkedHashMap<>();
+            for (String run : runs) {
+                String[] kv = run.split("=", 2);
+                if (kv.length != 2 || !Files.isRegularFile(Path.of(kv[1]).resolve("report.json"))) {
+                    throw new ParameterException(spec.commandLine(), "'" + run + "' is not NAME=DIR with DIR/report.json");
+                }
+                byName.put(kv[0], Path.of(kv[1]));
+            }
+            Comparison.write(outFile, byName);
+            return 0;
+        }
+    }
+
+    // ---------------------------------------------------------------- running
+
+    static Report run(LoadOptions o, List<String> rawArgs, PrintWriter out) throws Exception {
         Scenario scenario = o.scenario();
         if (o.workers > 1 && !scenario.family().equals("seed")) {
             throw new IllegalArgumentException(scenario.family() + " scenarios run in one load process (--workers 1): "
@@ -77,22 +278,26 @@ public final class MqttBench {
         }
         long start = System.currentTimeMillis() + 500;
         Map<String, Long> pids = o.brokerPids();
-        System.out.printf(Locale.ROOT, "%s: %s, %,d connections at scale %s, %d load process(es), against %s:%d%n",
-                scenario.name(), scenario.description(), scenario.connections(), o.scaleText, o.workers, o.host, o.port);
+        out.printf(Locale.ROOT, "%s: %s, %,d connections at scale %s, %d load process(es), against %s:%d%n",
+                scenario.name(), scenario.description(), scenario.connections(), o.scaleLabel(), o.workers, o.host, o.port);
+        out.flush();
         List<WorkerResult> results = new ArrayList<>();
         try (ProcSampler proc = new ProcSampler(pids, start)) {
             if (o.workers == 1) {
-                LoadRun run = new LoadRun(scenario, o.settings(0, start));
-                results.add(run.run(line -> System.out.printf("\r%-100s", line)));
+                LoadRun run = new LoadRun(scenario, o.settings(scenario, 0, start));
+                results.add(run.run(line -> {
+                    out.printf("\r%-100s", line);
+                    out.flush();
+                }));
             } else {
-                results.addAll(runWorkers(o, start));
+                results.addAll(runWorkers(o, rawArgs, start));
             }
             double seconds = (System.currentTimeMillis() - start) / 1000.0;
-            return Report.merge(scenario, o.host + ":" + o.port, o.scale, o.timeScale, results, pids, proc.samples(), seconds);
+            return Report.merge(scenario, o.host + ":" + o.port, o.scale(), o.timeScale(), results, pids, proc.samples(), seconds);
         }
     }
 
-    private static List<WorkerResult> runWorkers(Options o, long start) throws Exception {
+    private static List<WorkerResult> runWorkers(LoadOptions o, List<String> rawArgs, long start) throws Exception {
         Files.createDirectories(o.out);
         List<Process> processes = new ArrayList<>();
         Map<Integer, String> latest = new ConcurrentHashMap<>();
@@ -100,7 +305,7 @@ public final class MqttBench {
         for (int k = 0; k < o.workers; k++) {
             List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx" + o.workerHeap, "-XX:+UseParallelGC",
                     "-cp", System.getProperty("java.class.path"), MqttBench.class.getName(), "worker"));
-            command.addAll(o.raw);
+            command.addAll(rawArgs);
             command.addAll(List.of("--slice", Integer.toString(k), "--start-millis", Long.toString(start),
                     "--result", o.out.resolve("worker-" + k + ".json").toString()));
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -151,142 +356,7 @@ public final class MqttBench {
         System.out.printf("\rconnections %d published %d received %d failed %d          ", totals[0], totals[1], totals[2], totals[3]);
     }
 
-    private static void runWorker(Options o) throws Exception {
-        LoadRun run = new LoadRun(o.scenario(), o.settings(o.slice, o.startMillis));
-        WorkerResult result = run.run(line -> System.out.println("progress " + line));
-        new ObjectMapper().writeValue(o.result.toFile(), result);
-    }
-
     private static String javaBinary() {
         return ProcessHandle.current().info().command().orElse("java");
     }
-
-    /** Command-line options shared by the driver and its workers. */
-    static final class Options {
-        final List<String> raw = new ArrayList<>();
-        String scenarioName;
-        String host = "127.0.0.1";
-        int port = 1883;
-        Path out = Path.of("bench-out");
-        double scale = -1;
-        String scaleText;
-        double timeScale = -1;
-        int workers = 1;
-        int threads = 2;
-        String password = "123456";
-        String backendUser = "backend";
-        String backendPassword = "123456";
-        Duration publishInterval;
-        Duration steady;
-        Integer rampRate;
-        Path clusterDir;
-        String pids;
-        String workerHeap = "1g";
-        int slice;
-        long startMillis;
-        Path result;
-
-        static Options parse(String[] args) {
-            Options o = new Options();
-            for (int i = 1; i < args.length; i++) {
-                String key = args[i];
-                String value = i + 1 < args.length ? args[i + 1] : null;
-                boolean workerOnly = key.equals("--slice") || key.equals("--start-millis") || key.equals("--result");
-                if (!workerOnly) {
-                    o.raw.add(key);
-                    if (value != null) {
-                        o.raw.add(value);
-                    }
-                }
-                if (value == null) {
-                    throw new IllegalArgumentException(key + " needs a value");
-                }
-                i++;
-                switch (key) {
-                    case "--scenario" -> o.scenarioName = value;
-                    case "--host" -> o.host = value;
-                    case "--port" -> o.port = Integer.parseInt(value);
-                    case "--out" -> o.out = Path.of(value);
-                    case "--scale" -> o.scaleText = value;
-                    case "--time-scale" -> o.timeScale = parseFraction(value);
-                    case "--workers" -> o.workers = Integer.parseInt(value);
-                    case "--threads" -> o.threads = Integer.parseInt(value);
-                    case "--password" -> o.password = value;
-                    case "--backend-user" -> o.backendUser = value;
-                    case "--backend-password" -> o.backendPassword = value;
-                    case "--publish-interval" -> o.publishInterval = Scenario.duration(value);
-                    case "--steady" -> o.steady = Scenario.duration(value);
-                    case "--ramp-rate" -> o.rampRate = Integer.parseInt(value);
-                    case "--cluster-dir" -> o.clusterDir = Path.of(value);
-                    case "--pids" -> o.pids = value;
-                    case "--worker-heap" -> o.workerHeap = value;
-                    case "--slice" -> o.slice = Integer.parseInt(value);
-                    case "--start-millis" -> o.startMillis = Long.parseLong(value);
-                    case "--result" -> o.result = Path.of(value);
-                    default -> throw new IllegalArgumentException("unknown option " + key);
-                }
-            }
-            if (o.scenarioName == null) {
-                throw new IllegalArgumentException("--scenario is required");
-            }
-            boolean seed = o.scenarioName.startsWith("seed-");
-            if (o.scaleText == null) {
-                o.scaleText = seed ? "1/20" : "1";
-            }
-            if (o.scaleText.equals("ci")) {
-                o.scale = CI_SCALE;
-                if (o.timeScale < 0) {
-                    o.timeScale = CI_TIME_SCALE;
-                }
-            } else {
-                o.scale = parseFraction(o.scaleText);
-            }
-            if (o.timeScale < 0) {
-                o.timeScale = 1;
-            }
-            return o;
-        }
-
-        Scenario scenario() {
-            Scenario s = Scenario.load(scenarioName, scale, timeScale);
-            return new Scenario(s.name(), s.description(), s.family(), s.pairs(), s.subscribers(), s.backend(), s.shared(),
-                    s.qos1Share(), publishInterval != null ? publishInterval : s.publishInterval(), s.payloadBytes(),
-                    rampRate != null ? rampRate : Math.max(50, s.rampRate()), steady != null ? steady : s.steady(),
-                    s.churnShare(), s.ttlMin(), s.ttlMax());
-        }
-
-        RunSettings settings(int slice, long start) {
-            boolean loopback = host.equals("127.0.0.1") || host.equals("localhost");
-            String bind = workers > 1 && loopback ? "127.0.0." + (2 + slice) : null;
-            return new RunSettings(host, port, password, backendUser, backendPassword, slice, workers, start, bind,
-                    threads, Duration.ofSeconds(3), Duration.ofSeconds(30));
-        }
-
-        /** The broker processes to watch: --pids name=pid,... and/or every process of a bin/cluster run. */
-        Map<String, Long> brokerPids() throws java.io.IOException {
-            Map<String, Long> found = new LinkedHashMap<>();
-            if (pids != null) {
-                for (String entry : pids.split(",")) {
-                    String[] kv = entry.split("=", 2);
-                    found.put(kv.length == 2 ? kv[0] : "pid-" + kv[0], Long.parseLong(kv[kv.length - 1]));
-                }
-            }
-            if (clusterDir != null) {
-                Path dir = clusterDir.resolve("pids");
-                try (var files = Files.list(dir)) {
-                    for (Path f : files.sorted().toList()) {
-                        found.put(f.getFileName().toString(), Long.parseLong(Files.readString(f).trim()));
-                    }
-                }
-            }
-            return found;
-        }
-
-        static double parseFraction(String text) {
-            int slash = text.indexOf('/');
-            return slash < 0 ? Double.parseDouble(text)
-                    : Double.parseDouble(text.substring(0, slash)) / Double.parseDouble(text.substring(slash + 1));
-        }
-    }
-
 }

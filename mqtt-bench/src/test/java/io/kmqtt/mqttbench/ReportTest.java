@@ -68,8 +68,11 @@ class ReportTest {
         report.write(dir);
         assertThat(dir.resolve("report.json")).content().contains("\"ListenToAllTopics\"", "\"sent\" : 150");
         assertThat(dir.resolve("report.md")).content().contains("| ListenToAllTopics |", "maximum concurrent connections: 50");
-        assertThat(dir.resolve("connections.svg")).content().startsWith("<svg").contains("<polyline");
-        assertThat(dir.resolve("latency.svg")).content().contains("<rect");
+        for (String chart : List.of("connections", "rates", "latency")) {
+            assertThat(dir.resolve(chart + ".svg")).content().contains("<svg");
+            assertThat(Files.size(dir.resolve(chart + ".png"))).isPositive();
+            assertThat(dir.resolve("report.md")).content().contains("(" + chart + ".png)](" + chart + ".svg)");
+        }
     }
 
     private static WorkerResult worker(long publishes, int backendReceived, List<Integer> connections, List<Long> received) {
@@ -78,6 +81,6 @@ class ReportTest {
             backend.success(1_000);
         }
         return new WorkerResult(Map.of(Sampler.ListenToAllTopics, backend.snapshot()), Map.of(), 0, publishes, 0,
-                connections, List.of(), List.of(), received);
+                connections, List.of(), List.of(), received, WorkerResult.LatencySeries.empty(), List.of(), null);
     }
 }

@@ -44,9 +44,15 @@ class ScenarioTest {
         assertThat(s.publishInterval()).isEqualTo(Duration.ofSeconds(50));
     }
 
+    static LoadOptions parse(String... args) {
+        LoadOptions o = new LoadOptions();
+        new picocli.CommandLine(o).parseArgs(args);
+        return o;
+    }
+
     @Test
     void ciScaleIsTiny() throws Exception {
-        MqttBench.Options o = MqttBench.Options.parse(new String[]{"run", "--scenario", "seed-5", "--scale", "ci"});
+        LoadOptions o = parse("--scenario", "seed-5", "--scale", "ci");
         Scenario s = o.scenario();
         assertThat(s.connections()).isEqualTo(401);
         assertThat(s.steady()).isEqualTo(Duration.ofSeconds(6));
@@ -55,11 +61,52 @@ class ScenarioTest {
 
     @Test
     void fractionsAndDefaults() {
-        assertThat(MqttBench.Options.parseFraction("1/20")).isEqualTo(0.05);
-        assertThat(MqttBench.Options.parse(new String[]{"run", "--scenario", "seed-1"}).scale).isEqualTo(0.05);
-        assertThat(MqttBench.Options.parse(new String[]{"run", "--scenario", "p2p"}).scale).isEqualTo(1.0);
+        assertThat(LoadOptions.parseFraction("1/20")).isEqualTo(0.05);
+        assertThat(parse("--scenario", "seed-1").scale()).isEqualTo(0.05);
+        assertThat(parse("--scenario", "p2p").scale()).isEqualTo(1.0);
         assertThat(Scenario.duration("250ms")).isEqualTo(Duration.ofMillis(250));
         assertThat(Scenario.duration("5m")).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void everyBuiltInScenarioIsListedAndLoads() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Path.of(Scenario.class.getResource("/scenarios").toURI());
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString().replace(".properties", "")))
+                    .containsExactlyInAnyOrderElementsOf(Scenario.BUILT_IN);
+        }
+        assertThat(Scenario.builtInSummary()).hasSize(Scenario.BUILT_IN.size())
+                .anySatisfy(line -> assertThat(line).startsWith("  stream ").contains("full-speed"));
+    }
+
+    @Test
+    void streamIsPairsOfPublisherAndSubscriberAtTheQosAndWindowAsked() {
+        Scenario s = Scenario.load("stream", 1, 1);
+        assertThat(s.family()).isEqualTo("stream");
+        assertThat(s.connections()).isEqualTo(20);
+        assertThat(s.users()).isEqualTo(10);
+        assertThat(s.qos()).isEqualTo(1);
+        assertThat(s.maxInflight()).isEqualTo(20);
+        assertThat(s.sequenced()).isTrue();
+        Scenario q2 = parse("--scenario", "stream", "--scale", "0.2", "--qos", "2", "--count", "500", "--max-inflight", "5").scenario();
+        assertThat(q2.pairs()).isEqualTo(2);
+        assertThat(q2.publishQos(0.99)).isEqualTo(2);
+        assertThat(q2.subscribeQos()).isEqualTo(2);
+        assertThat(q2.count()).isEqualTo(500);
+        assertThat(q2.maxInflight()).isEqualTo(5);
+        assertThatThrownBy(() -> parse("--scenario", "stream", "--qos", "3").scenario()).hasMessageContaining("QoS is 0, 1 or 2");
+    }
+
+    @Test
+    void faninIsQos1AlreadyAndSequenced() {
+        Scenario s = Scenario.load("fanin", 1, 1);
+        assertThat(s.qos()).isEqualTo(1);
+        assertThat(s.subscribeQos()).isEqualTo(1);
+        assertThat(s.sequenced()).isTrue();
+        assertThat(s.users()).as("publishers are seed users; subscribers log in as the backend").isEqualTo(1000);
+        assertThat(parse("--scenario", "fanin", "--qos", "0").scenario().publishQos(0.0)).isZero();
+        assertThat(Scenario.load("seed-6", 1, 1).publishQos(0.1)).isEqualTo(1);
+        assertThat(Scenario.load("seed-6", 1, 1).publishQos(0.5)).isZero();
     }
 
     @Test

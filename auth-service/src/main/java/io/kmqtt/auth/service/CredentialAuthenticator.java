@@ -11,6 +11,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 
 /**
  * Checks CONNECT credentials against a credential store. Slow hashes (bcrypt, pbkdf2) are verified
@@ -18,17 +21,27 @@ import java.util.concurrent.Executor;
  */
 public final class CredentialAuthenticator implements Authenticator {
 
+    private static final Logger LOG = Logger.getLogger(CredentialAuthenticator.class);
+
     private final CredentialStore store;
     private final PasswordHashing hashing;
     private final Executor slowHashes;
     private final boolean allowOnNoMatch;
+    private final Consumer<String> warn;
+    private final AtomicBoolean schemeMismatchWarned = new AtomicBoolean();
 
     public CredentialAuthenticator(CredentialStore store, PasswordHashing hashing, Executor slowHashes,
                                    boolean allowOnNoMatch) {
+        this(store, hashing, slowHashes, allowOnNoMatch, LOG::warn);
+    }
+
+    CredentialAuthenticator(CredentialStore store, PasswordHashing hashing, Executor slowHashes,
+                            boolean allowOnNoMatch, Consumer<String> warn) {
         this.store = store;
         this.hashing = hashing;
         this.slowHashes = slowHashes;
         this.allowOnNoMatch = allowOnNoMatch;
+        this.warn = warn;
     }
 
     @Override
@@ -52,9 +65,24 @@ public final class CredentialAuthenticator implements Authenticator {
             return AuthDecision.refuse(Outcome.BAD_CREDENTIALS, "unknown user '" + request.username() + "'");
         }
         if (!hashing.verify(request.password(), user.passwordHash(), user.salt())) {
+            warnIfStoredWithAnotherScheme(user);
             return AuthDecision.refuse(Outcome.BAD_CREDENTIALS, "wrong password for user '" + request.username() + "'");
         }
         return AuthDecision.allow(user.superuser(), user.rules(), allowOnNoMatch);
+    }
+
+    /**
+     * Users loaded with one scheme and a broker configured with another refuse every client as
+     * "wrong password", which looks like a client problem. Said once, naming the setting to change.
+     */
+    private void warnIfStoredWithAnotherScheme(CredentialStore.StoredUser user) {
+        if (user.passwordHash() != null && !hashing.looksLikeStoredHash(user.passwordHash())
+                && schemeMismatchWarned.compareAndSet(false, true)) {
+            warn.accept("the stored password of user '" + user.username() + "' is not a " + hashing.spec()
+                    + " hash (" + hashing.storedHashShape() + "): were the users stored with another scheme than"
+                    + " auth.password-hash=" + hashing.spec() + " (AUTH_PASSWORD_HASH)? bin/load-users prints the"
+                    + " scheme it wrote. Logged once.");
+        }
     }
 
     private static AuthDecision unavailable(Throwable error) {

@@ -80,6 +80,44 @@ public final class PasswordHashing {
         return salt != SaltPosition.NONE || algorithm.equals("pbkdf2");
     }
 
+    /**
+     * Whether a stored value has the shape this scheme writes: hex of the digest's length for the
+     * digests and pbkdf2, "$2..." for bcrypt, anything for plain. A wrong password never fails this;
+     * a user stored with another scheme usually does (a seed password "123456" is not 64 hex
+     * characters), which is how a broker configured with the wrong {@code auth.password-hash} is told
+     * apart from a client with the wrong password.
+     */
+    public boolean looksLikeStoredHash(String stored) {
+        if (stored == null) {
+            return false;
+        }
+        return switch (algorithm) {
+            case "plain" -> true;
+            case "bcrypt" -> stored.startsWith("$2");
+            default -> stored.length() == expectedHexLength() && stored.chars().allMatch(c -> Character.digit(c, 16) >= 0);
+        };
+    }
+
+    /** What {@link #looksLikeStoredHash} expects, for a log line: "64 hex characters". */
+    public String storedHashShape() {
+        return switch (algorithm) {
+            case "plain" -> "the password itself";
+            case "bcrypt" -> "a bcrypt string starting with $2";
+            default -> expectedHexLength() + " hex characters";
+        };
+    }
+
+    private int expectedHexLength() {
+        return switch (algorithm) {
+            case "md5" -> 32;
+            case "sha" -> 40;
+            case "sha256" -> 64;
+            case "sha512" -> 128;
+            case "pbkdf2" -> 2 * pbkdf2KeyLength;
+            default -> -1;
+        };
+    }
+
     /** Checks a presented password against the stored hash (and salt, where the scheme has one). */
     public boolean verify(byte[] presented, String stored, String storedSalt) {
         if (presented == null || stored == null) {

@@ -6,6 +6,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintWriter;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Bulk-loads users and ACL rules into Redis in the emq_auth_redis layout, pipelined: the seed's
@@ -26,78 +36,136 @@ import java.util.concurrent.atomic.AtomicLong;
  *   users.csv: username,password[,superuser]     acl.csv: username,filter,access
  * </pre>
  *
- * One HSET per user hash (password, salt when salted, is_superuser) and one multi-field HSET per
- * user's ACL. A reader thread counts replies while the writer streams commands, so Redis never
- * waits for a round trip.
+ * Passwords are hashed as the broker checks them: {@code --hash}, else {@code AUTH_PASSWORD_HASH},
+ * else the broker's default ({@code auth.password-hash}, sha256); the last line names the scheme
+ * written. One HSET per user hash (password, salt when salted, is_superuser) and one multi-field
+ * HSET per user's ACL. A reader thread counts replies while the writer streams commands, so Redis
+ * never waits for a round trip.
  */
-public final class LoadUsers {
+@Command(name = "load-users", sortOptions = false, showDefaultValues = true,
+        usageHelpWidth = 110,
+        description = {"Bulk-loads MQTT users and ACL rules into Redis in the emq_auth_redis layout, pipelined: "
+                + "the seed's dataset (user1..userN with 20 ACL rules topic/device_user<i>/t_<k> each for the first M) "
+                + "or CSV files."},
+        footer = {"", "Examples:",
+                "  bin/load-users --redis redis://127.0.0.1:6379 --users 2000000 --acl-users 1000000",
+                "  bin/load-users --redis redis://127.0.0.1:6379 --csv users.csv --acl-csv acl.csv",
+                "The broker must check passwords with the scheme written here: its AUTH_PASSWORD_HASH (default sha256)."})
+public final class LoadUsers implements Callable<Integer> {
 
-    private final OutputStream out;
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    /** The broker's default {@code auth.password-hash} (AuthConfig); a test keeps the two equal. */
+    static final String BROKER_DEFAULT_HASH = "sha256";
+
+    @Option(names = "--redis", paramLabel = "URL", description = "Redis to load into.")
+    String redis = "redis://127.0.0.1:6379";
+
+    @Option(names = "--users", paramLabel = "N", description = "Seed users user1..userN (password --password).")
+    long users;
+
+    @Option(names = "--acl-users", paramLabel = "M", description = "ACL rules for the first M seed users.")
+    long aclUsers;
+
+    @Option(names = "--topics", paramLabel = "T", description = "ACL rules per seed user: topic/device_user<i>/t_1..t_T, access 3.")
+    int topics = 20;
+
+    @Option(names = "--password", paramLabel = "P", description = "Password of every seed user.")
+    String password = "123456";
+
+    @Option(names = "--hash", paramLabel = "SPEC", showDefaultValue = CommandLine.Help.Visibility.NEVER,
+            description = {"How passwords are stored, as auth.password-hash: plain, md5, sha, sha256, sha512, bcrypt, "
+                    + "salt,sha256, sha256,salt, pbkdf2,sha256,1000,20 ...",
+                    "Default: $AUTH_PASSWORD_HASH if set, else the broker's default, " + BROKER_DEFAULT_HASH + "."})
+    String hash;
+
+    @Option(names = "--csv", paramLabel = "FILE", description = "Users from CSV instead: username,password[,superuser].")
+    Path csv;
+
+    @Option(names = "--acl-csv", paramLabel = "FILE", description = "ACL rules from CSV: username,filter,access (1 sub, 2 pub, 3 both).")
+    Path aclCsv;
+
+    @Spec
+    CommandSpec spec;
+
+    private OutputStream out;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong replies = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
-    private final PasswordHashing hashing;
+    private final AtomicLong usersWritten = new AtomicLong();
+    private PasswordHashing hashing;
 
-    private LoadUsers(OutputStream out, PasswordHashing hashing) {
-        this.out = out;
-        this.hashing = hashing;
+    public static void main(String[] args) {
+        System.exit(commandLine(System.getenv()).execute(args));
     }
 
-    public static void main(String[] args) throws Exception {
-        String redis = "redis://127.0.0.1:6379";
-        long users = 0;
-        long aclUsers = 0;
-        int topics = 20;
-        String password = "123456";
-        String hash = "plain";
-        Path csv = null;
-        Path aclCsv = null;
-        for (int i = 0; i < args.length; i++) {
-            String value = i + 1 < args.length ? args[i + 1] : null;
-            switch (args[i]) {
-                case "--redis" -> redis = required(args[i], value);
-                case "--users" -> users = Long.parseLong(required(args[i], value));
-                case "--acl-users" -> aclUsers = Long.parseLong(required(args[i], value));
-                case "--topics" -> topics = Integer.parseInt(required(args[i], value));
-                case "--password" -> password = required(args[i], value);
-                case "--hash" -> hash = required(args[i], value);
-                case "--csv" -> csv = Path.of(required(args[i], value));
-                case "--acl-csv" -> aclCsv = Path.of(required(args[i], value));
-                case "-h", "--help" -> {
-                    usage(null);
-                    return;
-                }
-                default -> usage("unknown option " + args[i]);
-            }
-            i++;
+    /** The command line with one-line errors (exit 2) instead of stack traces; env gives AUTH_PASSWORD_HASH. */
+    static CommandLine commandLine(Map<String, String> env) {
+        LoadUsers command = new LoadUsers();
+        command.env = env;
+        CommandLine cli = new CommandLine(command);
+        cli.setParameterExceptionHandler((e, args) -> {
+            e.getCommandLine().getErr().println("load-users: " + e.getMessage() + " (see bin/load-users --help)");
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((e, c, parsed) -> {
+            c.getErr().println("load-users: " + (e instanceof IllegalArgumentException || e.getMessage() != null
+                    ? e.getMessage() : e.toString()));
+            return e instanceof IllegalArgumentException ? 2 : 1;
+        });
+        return cli;
+    }
+
+    private Map<String, String> env = Map.of();
+
+    /** --hash, else AUTH_PASSWORD_HASH, else the broker's default: the scheme the broker will check with. */
+    static String hashScheme(String option, Map<String, String> env) {
+        if (option != null) {
+            return option;
         }
+        String configured = env.get("AUTH_PASSWORD_HASH");
+        return configured != null && !configured.isBlank() ? configured : BROKER_DEFAULT_HASH;
+    }
+
+    @Override
+    public Integer call() throws Exception {
         if (csv == null && users <= 0) {
-            usage("give --users N (and --acl-users M) or --csv FILE");
+            throw new ParameterException(spec.commandLine(), "give --users N (and --acl-users M) or --csv FILE");
         }
         URI uri = URI.create(redis);
-        PasswordHashing hashing = PasswordHashing.parse(hash);
+        if (uri.getHost() == null) {
+            throw new ParameterException(spec.commandLine(), "--redis wants redis://HOST:PORT, not '" + redis + "'");
+        }
+        hashing = PasswordHashing.parse(hashScheme(hash, env));
         long started = System.nanoTime();
+        PrintWriter stdout = spec.commandLine().getOut();
         try (Socket socket = new Socket(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379)) {
             socket.setTcpNoDelay(false);
-            LoadUsers loader = new LoadUsers(new BufferedOutputStream(socket.getOutputStream(), 1 << 16), hashing);
-            Thread reader = loader.startReplyCounter(socket.getInputStream());
-            Thread progress = loader.startProgress(started);
+            out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+            Thread reader = startReplyCounter(socket.getInputStream());
+            Thread progress = startProgress(started, stdout);
             if (csv != null) {
-                loader.loadCsv(csv, aclCsv);
+                loadCsv(csv, aclCsv);
             } else {
-                loader.loadSeed(users, aclUsers, topics, password);
+                loadSeed(users, aclUsers, topics, password);
             }
-            loader.out.flush();
-            while (loader.replies.get() < loader.sent.get() && reader.isAlive()) {
+            out.flush();
+            while (replies.get() < sent.get() && reader.isAlive()) {
                 Thread.sleep(10);
             }
             progress.interrupt();
+            progress.join();
             double seconds = (System.nanoTime() - started) / 1e9;
-            System.out.printf(Locale.ROOT, "%nloaded: %,d commands in %.1f s (%,.0f commands/s), %d errors%n",
-                    loader.sent.get(), seconds, loader.sent.get() / seconds, loader.errors.get());
-            if (loader.errors.get() > 0) {
-                System.exit(1);
-            }
+            stdout.printf(Locale.ROOT, "%nloaded: %,d commands in %.1f s (%,.0f commands/s), %d errors%n",
+                    sent.get(), seconds, sent.get() / seconds, errors.get());
+            stdout.printf(Locale.ROOT, "stored %,d users, password hash %s (the broker's AUTH_PASSWORD_HASH must be the same)%n",
+                    usersWritten.get(), hashing.spec());
+            stdout.flush();
+            return errors.get() > 0 || replies.get() < sent.get() ? 1 : 0;
+        } catch (java.net.ConnectException e) {
+            throw new IllegalStateException("cannot reach Redis at " + uri.getHost() + ":"
+                    + (uri.getPort() > 0 ? uri.getPort() : 6379) + ": " + e.getMessage());
         }
     }
 
@@ -157,6 +225,7 @@ public final class LoadUsers {
             cmd.add("1");
         }
         command(cmd);
+        usersWritten.incrementAndGet();
     }
 
     /** Writes one command in RESP; the buffered stream sends them in 64 KB batches. */
@@ -217,14 +286,15 @@ public final class LoadUsers {
         return t;
     }
 
-    private Thread startProgress(long started) {
+    private Thread startProgress(long started, PrintWriter stdout) {
         Thread t = new Thread(() -> {
             try {
                 while (true) {
                     Thread.sleep(1000);
                     double seconds = (System.nanoTime() - started) / 1e9;
-                    System.out.printf(Locale.ROOT, "\r%,d commands sent, %,d acknowledged (%,.0f/s)   ",
+                    stdout.printf(Locale.ROOT, "\r%,d commands sent, %,d acknowledged (%,.0f/s)   ",
                             sent.get(), replies.get(), replies.get() / seconds);
+                    stdout.flush();
                 }
             } catch (InterruptedException done) {
                 // finished
@@ -233,24 +303,5 @@ public final class LoadUsers {
         t.setDaemon(true);
         t.start();
         return t;
-    }
-
-    private static String required(String option, String value) {
-        if (value == null) {
-            usage(option + " needs a value");
-        }
-        return value;
-    }
-
-    private static void usage(String problem) {
-        if (problem != null) {
-            System.err.println("load-users: " + problem);
-        }
-        System.err.println("usage: bin/load-users --redis redis://HOST:PORT --users N --acl-users M [--password P] [--hash SPEC] [--topics 20]");
-        System.err.println("       bin/load-users --redis redis://HOST:PORT --csv users.csv [--acl-csv acl.csv] [--hash SPEC]");
-        System.err.println("  SPEC as auth.password-hash: plain (default, as in the seed), sha256, salt,sha256, bcrypt, pbkdf2,sha256,1000,20 ...");
-        if (problem != null) {
-            System.exit(2);
-        }
     }
 }
