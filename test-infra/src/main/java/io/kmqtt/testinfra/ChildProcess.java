@@ -21,6 +21,7 @@ public final class ChildProcess implements AutoCloseable {
     private final String name;
     private final long logStart;
     private final Thread shutdownHook;
+    private volatile boolean paused;
 
     private ChildProcess(Process process, Path logFile, long logStart, String name) {
         this.process = process;
@@ -102,6 +103,32 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the process freezes, as a stalled or cut-off machine would, until {@link #resume}. */
+    public void pause() {
+        signal("STOP");
+        paused = true;
+    }
+
+    /** SIGCONT after {@link #pause}. */
+    public void resume() {
+        signal("CONT");
+        paused = false;
+    }
+
+    private void signal(String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     /** SIGKILL, as a crash would: no shutdown hooks run in the child. */
     public void kill() {
         destroyTree(true);
@@ -109,6 +136,9 @@ public final class ChildProcess implements AutoCloseable {
 
     /** SIGTERM, then SIGKILL after 15 s. */
     public void stop() {
+        if (paused && process.isAlive()) {
+            resume(); // a stopped process would not see the SIGTERM
+        }
         destroyTree(false);
     }
 

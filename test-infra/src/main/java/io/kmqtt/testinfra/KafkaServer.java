@@ -154,7 +154,17 @@ public final class KafkaServer implements AutoCloseable {
         }
     }
 
-    private static List<String> javaCommand(String classpath, String mainClass, String... args) {
+    /** SIGSTOP: the broker stalls (as under a long pause or a network cut) until {@link #resume}. */
+    public void pause() {
+        process.pause();
+    }
+
+    /** SIGCONT after {@link #pause}. */
+    public void resume() {
+        process.resume();
+    }
+
+    static List<String> javaCommand(String classpath, String mainClass, String... args) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-Dlog4j2.level=WARN", "-cp", classpath, mainClass));
@@ -162,7 +172,7 @@ public final class KafkaServer implements AutoCloseable {
         return command;
     }
 
-    private static String serverClasspath() {
+    static String serverClasspath() {
         try (InputStream in = KafkaServer.class.getResourceAsStream("kafka-server.classpath")) {
             if (in == null) {
                 throw new IllegalStateException("kafka-server.classpath missing from test-infra: build it with Maven");
