@@ -37,7 +37,7 @@ public final class NodeStatusReporter {
     private boolean warned;
 
     /**
-     * @param statMeters stat name in the record → Micrometer meter name
+     * @param statMeters stat name in the record → Micrometer meter name, or {@code name{tag=value}} for one tag's meters
      */
     public NodeStatusReporter(MessageBus bus, String id, String kind, String incarnation, String httpUrl,
                               MeterRegistry registry, Map<String, String> statMeters) {
@@ -98,10 +98,19 @@ public final class NodeStatusReporter {
         });
     }
 
-    /** A counter's total or a gauge's value, summed over its tags. */
+    /**
+     * A counter's total or a gauge's value, summed over its tags; {@code name{tag=value}} takes only
+     * the meters with that tag.
+     */
     private double valueOf(String meterName) {
         double sum = 0;
-        for (Meter meter : registry.find(meterName).meters()) {
+        var search = registry.find(meterName);
+        int brace = meterName.indexOf('{');
+        if (brace > 0 && meterName.endsWith("}")) {
+            String[] tag = meterName.substring(brace + 1, meterName.length() - 1).split("=", 2);
+            search = registry.find(meterName.substring(0, brace)).tag(tag[0], tag[1]);
+        }
+        for (Meter meter : search.meters()) {
             for (Measurement m : meter.measure()) {
                 sum += m.getValue();
                 break; // the first measurement is the count (counters) or the value (gauges)

@@ -27,7 +27,9 @@ public class GatewayMetrics {
 
     public enum DropReason { QUEUE_FULL, EXPIRED, TOO_LARGE, NO_SUBSCRIBERS, BUS_UNAVAILABLE, INVALID_TOPIC, ACL_DENIED,
         /** the session store (Redis) refused a message for a disconnected persistent session */
-        STORE_UNAVAILABLE }
+        STORE_UNAVAILABLE,
+        /** a client more than mqtt.max-behind-messages behind its gateway's delivery channel: the oldest are dropped */
+        BACKLOG_FULL }
 
     public enum AuthResult { SUCCESS, BAD_CREDENTIALS, NOT_AUTHORIZED, UNAVAILABLE }
 
@@ -127,7 +129,7 @@ public class GatewayMetrics {
     private static double inflightCount(SessionRegistry sessions) {
         long sum = 0;
         for (ClientSession s : sessions.all()) {
-            sum += s.inflightCount();
+            sum += s.outbound().inflightCount();
         }
         return sum;
     }
@@ -135,7 +137,7 @@ public class GatewayMetrics {
     private static double queuedCount(SessionRegistry sessions) {
         long sum = 0;
         for (ClientSession s : sessions.all()) {
-            sum += s.queueLength();
+            sum += s.outbound().queueLength();
         }
         return sum;
     }

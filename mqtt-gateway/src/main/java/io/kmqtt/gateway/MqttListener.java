@@ -11,6 +11,8 @@ import io.kmqtt.gateway.cluster.ClusterCommands;
 import io.kmqtt.gateway.cluster.RetainedMessages;
 import io.kmqtt.gateway.cluster.SysTopics;
 import io.kmqtt.gateway.config.GatewayConfig;
+import io.kmqtt.gateway.delivery.ChannelCatchUp;
+import io.kmqtt.gateway.delivery.DeliveryDispatcher;
 import io.kmqtt.gateway.handler.ConnectHandler;
 import io.kmqtt.gateway.handler.Disconnects;
 import io.kmqtt.gateway.session.ClientSession;
@@ -58,6 +60,7 @@ public class MqttListener {
     ConnectHandler connectHandler;
     @Inject
     DeliveryDispatcher dispatcher;
+    private ChannelCatchUp catchUp;
     @Inject
     SessionRegistry sessions;
     @Inject
@@ -83,16 +86,29 @@ public class MqttListener {
     @ConfigProperty(name = "quarkus.http.port")
     int httpPort;
 
-    /** Stat name in the nodes table → the gateway meter it is read from. */
-    private static final Map<String, String> NODE_STATS = Map.of(
-            "connections", "mqtt.connections",
-            "connects", "mqtt.connects",
-            "messages_in", "mqtt.messages.in",
-            "messages_out", "mqtt.messages.out",
-            "bytes_in", "mqtt.bytes.in",
-            "bytes_out", "mqtt.bytes.out",
-            "messages_dropped", "mqtt.messages.dropped",
-            "filters", "mqtt.subscription.filters");
+    /**
+     * Stat name in the nodes table → the gateway meter it is read from; {@code messages_dropped.<reason>}
+     * has the drops of one reason (the meter of that tag), {@code messages_dropped} their sum.
+     */
+    private static final Map<String, String> NODE_STATS = nodeStats();
+
+    private static Map<String, String> nodeStats() {
+        Map<String, String> stats = new java.util.LinkedHashMap<>(Map.of(
+                "connections", "mqtt.connections",
+                "connects", "mqtt.connects",
+                "messages_in", "mqtt.messages.in",
+                "messages_out", "mqtt.messages.out",
+                "bytes_in", "mqtt.bytes.in",
+                "bytes_out", "mqtt.bytes.out",
+                "messages_dropped", "mqtt.messages.dropped",
+                "filters", "mqtt.subscription.filters",
+                "sessions_behind", "mqtt.sessions.behind"));
+        for (GatewayMetrics.DropReason reason : GatewayMetrics.DropReason.values()) {
+            String tag = reason.name().toLowerCase(java.util.Locale.ROOT);
+            stats.put("messages_dropped." + tag, "mqtt.messages.dropped{reason=" + tag + "}");
+        }
+        return Map.copyOf(stats);
+    }
 
     private NodeStatusReporter status;
     private long statusTimer = -1;
@@ -107,6 +123,17 @@ public class MqttListener {
         requireAuthenticationOffLoopback();
         // The first heartbeat also proves the bus works; the deliveries subscription starts from the
         // end of the channel before any route exists, so nothing addressed to us is missed.
+        io.kmqtt.core.bus.DeliveryReader probe = bus.deliveryReader(self);
+        if (probe != null) {
+            // The channel can be read again: sessions that fall behind take their messages back from it.
+            probe.close();
+            catchUp = new ChannelCatchUp(() -> bus.deliveryReader(self), self.id());
+            dispatcher.catchUpWith(catchUp);
+            catchUp.start();
+            io.micrometer.core.instrument.Gauge.builder("mqtt.sessions.behind", catchUp, ChannelCatchUp::sessionsBehind)
+                    .description("sessions that fell behind the delivery channel and take their messages back from it")
+                    .register(registry);
+        }
         deliveries = bus.consumeDeliveries(self, dispatcher);
         bus.heartbeat(new GatewayHeartbeat(self, System.currentTimeMillis(), false)).toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
@@ -187,6 +214,9 @@ public class MqttListener {
         retained.stop();
         if (deliveries != null) {
             deliveries.close();
+        }
+        if (catchUp != null) {
+            catchUp.close();
         }
         LOG.infof("MQTT gateway %s stopped", self);
     }

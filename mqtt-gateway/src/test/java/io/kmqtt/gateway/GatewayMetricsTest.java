@@ -19,8 +19,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GatewayMetricsTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final GatewayMetrics metrics = new GatewayMetrics(registry, new SessionRegistry(),
-            new LocalSubscriptions(new InMemoryMessageBus(), new GatewayRef("gw-test", "1")));
+    // Held here: a gauge keeps only a weak reference to what it reads, and a collected one reads NaN.
+    private final SessionRegistry sessions = new SessionRegistry();
+    private final LocalSubscriptions subscriptions = new LocalSubscriptions(new InMemoryMessageBus(),
+            new GatewayRef("gw-test", "1"));
+    private final GatewayMetrics metrics = new GatewayMetrics(registry, sessions, subscriptions);
 
     @Test
     void aDeliveryCountsThePacketItsBytesAndItsLatencySinceTheGatewayAcceptedIt() {

@@ -8,7 +8,10 @@ import io.kmqtt.core.state.ClientRecord;
 
 import java.time.Instant;
 
-/** A client in the admin API, with EMQX's field names. In-flight and queue figures come from its gateway, when asked for one client. */
+/**
+ * A client in the admin API, with EMQX's field names. The live figures (in flight, queued, behind
+ * in the delivery channel, dropped by reason) come from its gateway, when asked for one client.
+ */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ClientJson(
@@ -26,9 +29,16 @@ public record ClientJson(
         long expiryInterval,
         int subscriptionsCnt,
         Integer inflightCnt,
-        Integer mqueueLen) {
+        Integer mqueueLen,
+        Integer behindCnt,
+        java.util.Map<String, Long> dropped) {
 
-    static ClientJson of(ClientDirectory.Client client, Integer inflight, Integer queued) {
+    /** What the client's gateway says of it now. */
+    record Live(Integer inflight, Integer queued, Integer behind, java.util.Map<String, Long> dropped) {
+        static final Live UNKNOWN = new Live(null, null, null, null);
+    }
+
+    static ClientJson of(ClientDirectory.Client client, Live live) {
         ClientRecord r = client.record();
         String peer = r.peer();
         int colon = peer.lastIndexOf(':');
@@ -45,6 +55,6 @@ public record ClientJson(
                 Instant.ofEpochMilli(r.connectedAtMillis()).toString(),
                 r.disconnectedAtMillis() == 0 ? null : Instant.ofEpochMilli(r.disconnectedAtMillis()).toString(),
                 r.protocolVersion(), r.keepAliveSeconds(), r.cleanStart(), r.sessionExpirySeconds(),
-                r.subscriptions().size(), inflight, queued);
+                r.subscriptions().size(), live.inflight(), live.queued(), live.behind(), live.dropped());
     }
 }

@@ -75,26 +75,29 @@ public class ClientResource {
         }
         Page<ClientDirectory.Client> found = view.clients().list(
                 new ClientDirectory.Query(username, clientIdPrefix, node, connected), page, limit);
-        return new Page<>(found.data().stream().map(c -> ClientJson.of(c, null, null)).toList(), found.meta());
+        return new Page<>(found.data().stream().map(c -> ClientJson.of(c, ClientJson.Live.UNKNOWN)).toList(), found.meta());
     }
 
     @GET
     @Path("/{clientid}")
-    @Operation(summary = "One client, with its in-flight count and queue length as its gateway reports them now")
+    @Operation(summary = "One client, with its in-flight count, queue length, how far it is behind and what was dropped"
+            + " for it, as its gateway reports them now")
     public ClientJson get(@PathParam("clientid") String clientId) {
         ClientDirectory.Client client = find(clientId);
-        Integer inflight = null;
-        Integer queued = null;
+        ClientJson.Live live = ClientJson.Live.UNKNOWN;
         if (client.connected()) {
             String url = view.nodes().find("gateway", client.record().gatewayId())
                     .map(s -> s.latest().httpUrl()).orElse(null);
-            Optional<JsonNode> live = gateways.clientDetails(url, clientId);
-            if (live.isPresent()) {
-                inflight = live.get().path("inflight_cnt").asInt();
-                queued = live.get().path("mqueue_len").asInt();
+            Optional<JsonNode> details = gateways.clientDetails(url, clientId);
+            if (details.isPresent()) {
+                JsonNode d = details.get();
+                java.util.Map<String, Long> dropped = new java.util.TreeMap<>();
+                d.path("dropped").fields().forEachRemaining(e -> dropped.put(e.getKey(), e.getValue().asLong()));
+                live = new ClientJson.Live(d.path("inflight_cnt").asInt(), d.path("mqueue_len").asInt(),
+                        d.path("behind_cnt").asInt(), dropped);
             }
         }
-        return ClientJson.of(client, inflight, queued);
+        return ClientJson.of(client, live);
     }
 
     @DELETE

@@ -14,56 +14,35 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
 
 /**
  * The bus of the standalone broker: one shard, everything in this JVM.
  *
- * <p>Publishing, routing and route changes are synchronous calls. Deliveries are not: they are
- * queued and handed to the gateway in batches by one delivery thread, as a Kafka delivery topic
- * would be. That matters for more than batching: a publish runs on the publisher's event loop while
- * Vert.x holds that connection's lock, and writing to another connection from there would take a
- * second connection lock, so two clients publishing to each other could deadlock.
+ * <p>Publishing, routing, route changes and deliveries are plain calls on the publisher's thread:
+ * the gateway never writes to a subscriber's connection from there (a session queues the message
+ * and its own event loop writes it), so no thread hop and no lock of another connection is taken.
+ * A delivery's stage completes when the gateway has room for it, which is how a full subscriber
+ * holds its publishers' acknowledgements back: there is no channel here for a backlog to wait in.
  *
  * <p>Route and heartbeat state is kept like the compacted topics keep it, so that a router that
  * registers late still learns every route.
  */
 public final class InMemoryMessageBus implements MessageBus {
 
-    private static final Logger LOG = Logger.getLogger(InMemoryMessageBus.class.getName());
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
-    /** Deliveries waiting for the delivery thread; beyond this the gateway is hopelessly behind. */
-    private static final int MAX_PENDING_DELIVERIES = 100_000;
-    private static final int BATCH = 512;
-
-    /** A delivery; group and filter are set for a shared subscription's. */
-    private record Delivery(String gatewayId, Envelope message, String group, String filter) {
-    }
-
     private final Object shardLock = new Object();
     private final Map<String, RouteChange> routes = new LinkedHashMap<>();
     private final Map<String, GatewayHeartbeat> heartbeats = new ConcurrentHashMap<>();
     private final Map<String, DeliveryListener> deliveryListeners = new ConcurrentHashMap<>();
     private final List<HeartbeatListener> heartbeatListeners = new CopyOnWriteArrayList<>();
     private volatile ShardListener shardOwner;
-    private final LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>(MAX_PENDING_DELIVERIES);
-    private final Thread deliveryThread = new Thread(this::deliverLoop, "in-memory-deliveries");
-    private volatile boolean running = true;
     private final Map<ClusterTable, InMemoryTable> tables = new EnumMap<>(ClusterTable.class);
     private final List<Consumer<byte[]>> broadcastListeners = new CopyOnWriteArrayList<>();
     private final Map<String, RouterHeartbeat> routerHeartbeats = new ConcurrentHashMap<>();
     private final List<Consumer<RouterHeartbeat>> routerHeartbeatListeners = new CopyOnWriteArrayList<>();
     /** The one shard's log position, as Kafka's offsets would be. */
     private final java.util.concurrent.atomic.AtomicLong offsets = new java.util.concurrent.atomic.AtomicLong();
-
-    public InMemoryMessageBus() {
-        deliveryThread.setDaemon(true);
-        deliveryThread.start();
-    }
 
     @Override
     public int shardCount() {
@@ -193,70 +172,22 @@ public final class InMemoryMessageBus implements MessageBus {
 
     @Override
     public CompletionStage<Void> deliver(String gatewayId, ShardMessage message) {
-        return enqueue(new Delivery(gatewayId, message.message(), null, null));
+        return handOver(gatewayId, Delivery.plain(message.message(), -1));
     }
 
     @Override
     public CompletionStage<Void> deliverShared(String gatewayId, String group, String filter, ShardMessage message) {
-        return enqueue(new Delivery(gatewayId, message.message(), group, filter));
+        return handOver(gatewayId, new Delivery(message.message(), -1, group, filter));
     }
 
-    private CompletionStage<Void> enqueue(Delivery delivery) {
-        Envelope message = delivery.message();
-        if (!deliveries.offer(delivery)) {
-            LOG.warning("in-memory delivery queue full (" + MAX_PENDING_DELIVERIES + "): message to '"
-                    + message.topic() + "' dropped");
-            return CompletableFuture.failedFuture(new IllegalStateException("delivery queue full"));
-        }
-        return DONE;
+    private CompletionStage<Void> handOver(String gatewayId, Delivery delivery) {
+        DeliveryListener listener = deliveryListeners.get(gatewayId);
+        return listener == null ? DONE : listener.onDeliveries(List.of(delivery));
     }
 
-    private void deliverLoop() {
-        List<Delivery> batch = new ArrayList<>(BATCH);
-        while (running) {
-            try {
-                Delivery first = deliveries.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                deliveries.drainTo(batch, BATCH - 1);
-                handOver(batch);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "delivery listener failed", e);
-            } finally {
-                batch.clear();
-            }
-        }
-    }
-
-    /** Hands consecutive plain deliveries for the same gateway over as one batch; shared ones one by one, in order. */
-    private void handOver(List<Delivery> batch) {
-        int start = 0;
-        while (start < batch.size()) {
-            Delivery first = batch.get(start);
-            DeliveryListener listener = deliveryListeners.get(first.gatewayId());
-            if (first.group() != null) {
-                if (listener != null) {
-                    listener.onSharedDelivery(first.group(), first.filter(), first.message());
-                }
-                start++;
-                continue;
-            }
-            int end = start;
-            List<Envelope> messages = new ArrayList<>();
-            while (end < batch.size() && batch.get(end).group() == null
-                    && batch.get(end).gatewayId().equals(first.gatewayId())) {
-                messages.add(batch.get(end++).message());
-            }
-            if (listener != null) {
-                listener.onDeliveries(messages);
-            }
-            start = end;
-        }
+    @Override
+    public DeliveryReader deliveryReader(GatewayRef gateway) {
+        return null; // nothing is kept to read again: a full session holds its publishers back instead
     }
 
     @Override
@@ -283,9 +214,7 @@ public final class InMemoryMessageBus implements MessageBus {
 
     @Override
     public void close() {
-        running = false;
         broadcastListeners.clear();
-        deliveryThread.interrupt();
         synchronized (shardLock) {
             shardOwner = null;
         }

@@ -40,6 +40,13 @@ public interface MessageBus extends AutoCloseable {
     Registration consumeDeliveries(GatewayRef gateway, DeliveryListener listener);
 
     /**
+     * A reader of this gateway's delivery channel from any position still retained, for sessions
+     * that fell behind; null where the channel cannot be read again (the memory bus: there a full
+     * session holds its publishers back instead).
+     */
+    DeliveryReader deliveryReader(GatewayRef gateway);
+
+    /**
      * The plain deliveries sent to a gateway's channel that it had not taken when it stopped: from
      * its last recorded position to the end, at most {@code limit}. For a gateway that died, so that
      * what the routers sent it is not lost to the sessions it held. Empty where the bus records no

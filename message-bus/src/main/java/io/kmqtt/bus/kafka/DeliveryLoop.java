@@ -1,36 +1,48 @@
 package io.kmqtt.bus.kafka;
 
+import io.kmqtt.core.bus.Delivery;
 import io.kmqtt.core.bus.DeliveryListener;
-import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.message.EnvelopeCodec;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Logger;
 
 /**
- * Reads one gateway's delivery topic from its end at start-up and hands each poll's messages to the
- * gateway as one batch, so that the gateway can flush each connection once per batch.
+ * Reads one gateway's delivery channel from its end at start-up and hands each poll's deliveries to
+ * the gateway as one batch, so that the gateway can flush each connection once per batch.
+ *
+ * <p>Drops the second copy of a message that two routers both routed during a shard handover (see
+ * {@link ShardPosition}). Records, every second, the position before which the gateway has settled
+ * every delivery for the sessions that would outlive it ({@link DeliveryListener#settledBefore}): a
+ * gateway resuming one of them after this one died reads the channel again from there.
  */
 final class DeliveryLoop extends PollLoop {
 
     private static final Logger LOG = Logger.getLogger(DeliveryLoop.class.getName());
+    static final long RECORD_POSITION_EVERY_MILLIS = 1000;
 
     private final DeliveryListener listener;
+    private final TopicPartition partition;
     /** Latest shard positions of the plain deliveries, and of each shared subscription's (by record key). */
     private final ShardPosition positions = new ShardPosition();
-    private final java.util.Map<String, ShardPosition> sharedPositions = new java.util.HashMap<>();
+    private final Map<String, ShardPosition> sharedPositions = new HashMap<>();
     private long copiesDropped;
+    private long lastRecordedMillis;
 
     DeliveryLoop(Consumer<byte[], byte[]> consumer, String topic, DeliveryListener listener) {
         super(consumer, "deliveries-" + topic);
         this.listener = listener;
-        TopicPartition partition = new TopicPartition(topic, 0);
+        this.partition = new TopicPartition(topic, 0);
         consumer.assign(List.of(partition));
         consumer.seekToEnd(List.of(partition));
         // Resolve the position now, so that nothing delivered after this constructor returns is skipped.
@@ -40,37 +52,59 @@ final class DeliveryLoop extends PollLoop {
     @Override
     protected void pollOnce() {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
-        if (records.isEmpty()) {
-            return;
-        }
-        // Plain deliveries go over in batches; a shared one (keyed group \0 filter) on its own, in order.
-        List<Envelope> batch = new ArrayList<>(records.count());
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            if (isCopy(r)) {
-                continue;
-            }
-            try {
-                Envelope message = EnvelopeCodec.decode(r.value());
-                if (r.key() == null) {
-                    batch.add(message);
+        if (!records.isEmpty()) {
+            List<Delivery> batch = new ArrayList<>(records.count());
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                if (isCopy(r)) {
                     continue;
                 }
-                String key = new String(r.key(), StandardCharsets.UTF_8);
-                int sep = key.indexOf('\u0000');
-                if (sep < 0) {
-                    throw new IllegalArgumentException("shared delivery key without a separator");
+                try {
+                    batch.add(decode(r));
+                } catch (IllegalArgumentException e) {
+                    LOG.warning("skipping undecodable delivery at " + r.topic() + "@" + r.offset() + ": " + e.getMessage());
                 }
-                if (!batch.isEmpty()) {
-                    listener.onDeliveries(batch);
-                    batch = new ArrayList<>();
-                }
-                listener.onSharedDelivery(key.substring(0, sep), key.substring(sep + 1), message);
-            } catch (IllegalArgumentException e) {
-                LOG.warning("skipping undecodable delivery at " + r.topic() + "@" + r.offset() + ": " + e.getMessage());
+            }
+            if (!batch.isEmpty()) {
+                listener.onDeliveries(batch); // sessions that cannot take them now fall behind: nothing waits here
             }
         }
-        if (!batch.isEmpty()) {
-            listener.onDeliveries(batch);
+        recordPositionIfDue();
+    }
+
+    /** A plain delivery, or one for a shared subscription (keyed {@code group \0 filter}). */
+    static Delivery decode(ConsumerRecord<byte[], byte[]> r) {
+        if (r.key() == null) {
+            return Delivery.plain(EnvelopeCodec.decode(r.value()), r.offset());
+        }
+        String key = new String(r.key(), StandardCharsets.UTF_8);
+        int sep = key.indexOf('\u0000');
+        if (sep < 0) {
+            throw new IllegalArgumentException("shared delivery key without a separator");
+        }
+        return new Delivery(EnvelopeCodec.decode(r.value()), r.offset(), key.substring(0, sep), key.substring(sep + 1));
+    }
+
+    private void recordPositionIfDue() {
+        long now = System.currentTimeMillis();
+        if (now - lastRecordedMillis < RECORD_POSITION_EVERY_MILLIS) {
+            return;
+        }
+        lastRecordedMillis = now;
+        long position = Math.min(consumer.position(partition), listener.settledBefore());
+        consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(position)), (offsets, error) -> {
+            if (error != null) {
+                LOG.fine(() -> "recording the delivery position failed (the next attempt follows): " + error);
+            }
+        });
+    }
+
+    @Override
+    protected void onStop() {
+        try {
+            long position = Math.min(consumer.position(partition), listener.settledBefore());
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(position)), java.time.Duration.ofSeconds(2));
+        } catch (RuntimeException e) {
+            LOG.fine(() -> "recording the final delivery position failed: " + e);
         }
     }
 
@@ -80,7 +114,7 @@ final class DeliveryLoop extends PollLoop {
      * each of those streams is checked apart.
      */
     private boolean isCopy(ConsumerRecord<byte[], byte[]> r) {
-        org.apache.kafka.common.header.Header position = r.headers().lastHeader(KafkaTopics.SHARD_POSITION_HEADER);
+        Header position = r.headers().lastHeader(KafkaTopics.SHARD_POSITION_HEADER);
         if (position == null) {
             return false; // written by an older router
         }

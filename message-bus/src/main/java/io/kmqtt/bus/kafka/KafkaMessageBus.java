@@ -1,6 +1,7 @@
 package io.kmqtt.bus.kafka;
 
 import io.kmqtt.core.bus.DeliveryListener;
+import io.kmqtt.core.bus.DeliveryReader;
 import io.kmqtt.core.bus.GatewayHeartbeat;
 import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.HeartbeatListener;
@@ -185,14 +186,21 @@ public final class KafkaMessageBus implements MessageBus {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating " + topic, e);
         }
-        // The group only records how far this gateway has read (auto-commit, every second), for
-        // unreadDeliveries after a crash; the loop itself always starts from the end.
+        // The group only records the position before which this gateway settled every delivery of
+        // its lasting sessions (DeliveryLoop), for unreadDeliveries after a crash; the loop itself
+        // always starts from the end.
         Map<String, Object> props = consumerProps(topic);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
-        props.put(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, 1000);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
         DeliveryLoop loop = new DeliveryLoop(consumer("deliveries", props), topic, listener);
         return register(loop);
+    }
+
+    @Override
+    public DeliveryReader deliveryReader(GatewayRef gateway) {
+        Map<String, Object> props = consumerProps(null);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+        return new KafkaDeliveryReader(new KafkaConsumer<>(props), topics.deliveries(gateway.id()));
     }
 
     @Override

@@ -77,8 +77,10 @@ class ShardHandoverTest {
              KafkaMessageBus routerA = KafkaMessageBus.start(settings, Duration.ofSeconds(30));
              KafkaMessageBus routerB = KafkaMessageBus.start(settings, Duration.ofSeconds(30))) {
             List<String> received = new CopyOnWriteArrayList<>();
-            gateway.consumeDeliveries(new GatewayRef("gw", "1"),
-                    messages -> messages.forEach(m -> received.add(new String(m.payload(), StandardCharsets.UTF_8))));
+            gateway.consumeDeliveries(new GatewayRef("gw", "1"), deliveries -> {
+                deliveries.forEach(d -> received.add(new String(d.message().payload(), StandardCharsets.UTF_8)));
+                return CompletableFuture.completedFuture(null);
+            });
             ShardConsumer a = routerA.consumeShards(new ForwardAll(routerA, "gw"));
             a.own(0);
             a.own(1);

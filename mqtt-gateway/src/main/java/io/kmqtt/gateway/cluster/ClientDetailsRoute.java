@@ -31,9 +31,13 @@ public class ClientDetailsRoute {
             JsonObject body = new JsonObject()
                     .put("clientid", session.clientId())
                     .put("connected_at", session.connectedAtMillis())
-                    .put("inflight_cnt", session.inflightCount())
-                    .put("mqueue_len", session.queueLength())
+                    .put("inflight_cnt", session.outbound().inflightCount())
+                    .put("mqueue_len", session.outbound().queueLength())
+                    .put("behind_cnt", session.outbound().behindCount())
                     .put("subscriptions_cnt", session.subscriptions().size());
+            JsonObject dropped = new JsonObject();
+            session.drops().forEach((reason, count) -> dropped.put(reason.name().toLowerCase(java.util.Locale.ROOT), count));
+            body.put("dropped", dropped);
             ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
         });
     }

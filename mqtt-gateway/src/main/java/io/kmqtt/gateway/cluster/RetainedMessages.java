@@ -6,6 +6,7 @@ import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.message.EnvelopeCodec;
 import io.kmqtt.core.state.ClusterTable;
 import io.kmqtt.core.state.TableListener;
+import io.kmqtt.gateway.delivery.Outbound;
 import io.kmqtt.gateway.session.ClientSession;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -50,7 +51,7 @@ public class RetainedMessages implements TableListener {
         int[] ids = subscriptionId == 0 ? new int[0] : new int[] {subscriptionId};
         index.match(filter, message -> {
             if (!message.isExpired(now)) {
-                session.offer(message, Math.min(message.qos(), grantedQos), true, ids);
+                session.outbound().offer(new Outbound(message, Math.min(message.qos(), grantedQos), true, ids));
             }
         });
     }

@@ -143,20 +143,54 @@ public interface GatewayConfig {
     @WithDefault("64")
     int topicAliasMaximum();
 
-    /** Unacknowledged QoS 1 and 2 messages per client before further messages wait in its queue. */
+    /**
+     * Unacknowledged QoS 1 and 2 messages sent to an MQTT 3.1.1 client before further ones wait in
+     * its queue; an MQTT 5 client's Receive Maximum lowers it.
+     */
     @WithDefault("32")
     int inflightWindow();
 
     /**
-     * MQTT 5 Receive Maximum of the gateway: QoS 1 and 2 PUBLISHes a client may have unfinished at
-     * once (CONNACK says so when below 65,535); one more is a protocol error (DISCONNECT 0x93).
+     * QoS 1 and 2 PUBLISHes a client may have unfinished at once. MQTT 5: the gateway's Receive
+     * Maximum (CONNACK says so when below 65,535); one more is a protocol error (DISCONNECT 0x93).
+     * MQTT 3.1.1 has no such agreement: the gateway stops reading the client's socket at this many
+     * and reads on as acknowledgements go out.
      */
     @WithDefault("1024")
     int receiveMaximum();
 
-    /** Messages waiting per client; when full the oldest is dropped and counted. */
+    /**
+     * Messages held in memory per client, behind its in-flight window. Beyond it nothing is dropped:
+     * on Kafka the client falls behind and takes the messages back from the delivery channel as it
+     * drains (up to {@code mqtt.max-behind-messages}); on the standalone broker its publishers'
+     * acknowledgements wait until it has room (QoS 0 messages are dropped and counted instead).
+     */
     @WithDefault("1000")
     int maxQueuedMessages();
+
+    /**
+     * How many messages a client may be behind its gateway's delivery channel (kept as 8-byte
+     * positions, the messages themselves wait in Kafka); beyond it the oldest are dropped and
+     * counted ({@code backlog_full}). The channel's retention ({@code bus.kafka.delivery-retention})
+     * bounds it in time.
+     */
+    @WithDefault("100000")
+    int maxBehindMessages();
+
+    /**
+     * The memory all clients' queues may hold together, in bytes. Past it, a client with its
+     * in-flight window's worth queued takes no more from memory (it falls behind, or on the
+     * standalone broker its publishers wait), so a burst to every client at once stays bounded.
+     */
+    @WithDefault("67108864")
+    long deliveryBufferBytes();
+
+    /**
+     * Standalone broker: a client that acknowledges nothing for this long with a full window stops
+     * holding its publishers back, and messages beyond its queue are dropped for it (counted).
+     */
+    @WithDefault("10s")
+    Duration stuckClientTimeout();
 
     /**
      * The longest keep alive a client may have, in seconds. An MQTT 5 client asking for a longer

@@ -14,7 +14,6 @@ import io.kmqtt.gateway.GatewayMetrics;
 import io.kmqtt.gateway.GatewayMetrics.AuthResult;
 import io.kmqtt.gateway.cluster.BanList;
 import io.kmqtt.gateway.cluster.ClientPresence;
-import io.kmqtt.gateway.cluster.ClusterCommands;
 import io.kmqtt.gateway.cluster.RetainedMessages;
 import io.kmqtt.gateway.config.GatewayConfig;
 import io.kmqtt.gateway.session.ClientSession;
@@ -22,13 +21,17 @@ import io.kmqtt.gateway.session.LocalSubscriptions;
 import io.kmqtt.gateway.session.MqttProperties5;
 import io.kmqtt.gateway.session.SessionRegistry;
 import io.kmqtt.gateway.session.PersistentSessions;
-import io.kmqtt.gateway.session.SharedHandOff;
-import io.kmqtt.gateway.session.WillMessages;
+import io.kmqtt.gateway.session.SessionLifecycle;
+import io.kmqtt.gateway.delivery.DeliveryBudget;
+import io.kmqtt.gateway.delivery.OutboundWindow;
+import io.kmqtt.gateway.inbound.InboundFlow;
+import io.kmqtt.gateway.wire.ChannelConnection;
+import io.kmqtt.gateway.wire.EndpointAcks;
+import io.netty.channel.Channel;
 import io.kmqtt.gateway.wire.ConnectCredentials;
 import io.kmqtt.gateway.wire.KeepAlive;
 import io.kmqtt.gateway.wire.MqttGatewayServer;
 import io.kmqtt.gateway.wire.ConnectionFault;
-import io.kmqtt.core.state.SessionRecord;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Context;
@@ -39,12 +42,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * A new connection's CONNECT: decide, register the session, and wire one handler per packet type.
@@ -69,25 +67,17 @@ public class ConnectHandler {
     private final boolean allowAnonymous;
     private final ClientPresence presence;
     private final BanList bans;
-    private final ClusterCommands commands;
     private final RetainedMessages retained;
-    private final WillMessages wills;
     private final PersistentSessions persistentSessions;
-    private final SharedHandOff sharedHandOff;
+    private final SessionLifecycle lifecycle;
+    private final DeliveryBudget deliveryBudget;
     private volatile boolean shuttingDown;
 
     @Inject
     public ConnectHandler(GatewayConfig config, MessageBus bus, GatewayRef gateway, SessionRegistry sessions,
                           LocalSubscriptions subscriptions, GatewayMetrics metrics, AuthBackend authBackend,
-                          ClientPresence presence, BanList bans, ClusterCommands commands, RetainedMessages retained,
-                          WillMessages wills, PersistentSessions persistentSessions, SharedHandOff sharedHandOff) {
-        this.sharedHandOff = sharedHandOff;
-        this.wills = wills;
-        this.persistentSessions = persistentSessions;
-        this.retained = retained;
-        this.presence = presence;
-        this.bans = bans;
-        this.commands = commands;
+                          ClientPresence presence, BanList bans, RetainedMessages retained,
+                          PersistentSessions persistentSessions, SessionLifecycle lifecycle, DeliveryBudget deliveryBudget) {
         this.config = config;
         this.bus = bus;
         this.gateway = gateway;
@@ -97,6 +87,12 @@ public class ConnectHandler {
         this.limits = new TopicLimits(config.maxTopicLength(), config.maxTopicLevels());
         this.authBackend = authBackend;
         this.allowAnonymous = allowsAnonymous(config, authBackend);
+        this.presence = presence;
+        this.bans = bans;
+        this.retained = retained;
+        this.persistentSessions = persistentSessions;
+        this.lifecycle = lifecycle;
+        this.deliveryBudget = deliveryBudget;
     }
 
     /** Anonymous access defaults to on only when there is nothing to authenticate against. */
@@ -115,7 +111,7 @@ public class ConnectHandler {
 
     /** The CONNECT handler of one listener, which has its own connection rate limit. */
     public MqttGatewayServer.ConnectionHandler forListener(String listener, ConnectRateLimit rateLimit) {
-        return (endpoint, credentials, keepAlive) -> {
+        return (endpoint, credentials, keepAlive, channel) -> {
             if (!rateLimit.tryAcquire()) {
                 refuse(endpoint, credentials.username(), endpoint.protocolVersion() == 5
                         ? MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED
@@ -124,11 +120,11 @@ public class ConnectHandler {
                                 + " listener (mqtt.max-connect-rate)");
                 return;
             }
-            handle(endpoint, credentials, keepAlive);
+            handle(endpoint, credentials, keepAlive, channel);
         };
     }
 
-    public void handle(MqttEndpoint endpoint, ConnectCredentials credentials, KeepAlive keepAlive) {
+    public void handle(MqttEndpoint endpoint, ConnectCredentials credentials, KeepAlive keepAlive, Channel channel) {
         boolean v5 = endpoint.protocolVersion() == 5;
         if (shuttingDown) {
             refuseShuttingDown(endpoint);
@@ -165,7 +161,7 @@ public class ConnectHandler {
         }
         if (username == null && credentials.password() == null) {
             if (allowAnonymous) {
-                accept(endpoint, keepAlive, null, Permissions.ALLOW_ALL);
+                accept(endpoint, channel, keepAlive, null, Permissions.ALLOW_ALL);
             } else {
                 metrics.authenticated(AuthResult.NOT_AUTHORIZED);
                 refuse(endpoint, credentials.username(), v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
@@ -175,7 +171,7 @@ public class ConnectHandler {
         }
         if (!authBackend.configured()) {
             if (allowAnonymous) {
-                accept(endpoint, keepAlive, username, Permissions.ALLOW_ALL); // like Mosquitto without a password file: names are not checked
+                accept(endpoint, channel, keepAlive, username, Permissions.ALLOW_ALL); // like Mosquitto without a password file: names are not checked
             } else {
                 metrics.authenticated(AuthResult.NOT_AUTHORIZED);
                 refuse(endpoint, credentials.username(), v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
@@ -195,15 +191,16 @@ public class ConnectHandler {
                 String.valueOf(endpoint.remoteAddress()));
         authBackend.authenticator().authenticate(request)
                 .exceptionally(error -> AuthDecision.refuse(AuthDecision.Outcome.UNAVAILABLE, error.toString()))
-                .thenAccept(decision -> context.runOnContext(v -> decide(endpoint, keepAlive, username, decision)));
+                .thenAccept(decision -> context.runOnContext(v -> decide(endpoint, channel, keepAlive, username, decision)));
     }
 
-    private void decide(MqttEndpoint endpoint, KeepAlive keepAlive, String username, AuthDecision decision) {
+    private void decide(MqttEndpoint endpoint, Channel channel, KeepAlive keepAlive, String username,
+                        AuthDecision decision) {
         boolean v5 = endpoint.protocolVersion() == 5;
         switch (decision.outcome()) {
             case ALLOW -> {
                 metrics.authenticated(AuthResult.SUCCESS);
-                accept(endpoint, keepAlive, username, Permissions.resolve(decision.superuser(), decision.rules(), username,
+                accept(endpoint, channel, keepAlive, username, Permissions.resolve(decision.superuser(), decision.rules(), username,
                         endpoint.clientIdentifier(), decision.allowOnNoMatch()));
             }
             case BAD_CREDENTIALS -> {
@@ -240,35 +237,20 @@ public class ConnectHandler {
                 : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "gateway shutting down");
     }
 
-    private void accept(MqttEndpoint endpoint, KeepAlive keepAlive, String username, Permissions permissions) {
+    private void accept(MqttEndpoint endpoint, Channel channel, KeepAlive keepAlive, String username,
+                        Permissions permissions) {
         if (shuttingDown) {
             refuseShuttingDown(endpoint); // its authentication finished after the drain began
             return;
         }
         Context context = Vertx.currentContext();
-        // MQTT 5 Receive Maximum: never more unacknowledged QoS 1 and 2 PUBLISHes than the client allows.
-        int window = endpoint.protocolVersion() == 5
-                ? Math.min(config.inflightWindow(), MqttProperties5.receiveMaximum(endpoint.connectProperties()))
-                : config.inflightWindow();
-        ClientSession session = new ClientSession(endpoint.clientIdentifier(), username, endpoint, context, permissions,
-                window, config.maxQueuedMessages(), metrics);
+        ClientSession session = newSession(endpoint, channel, context, username, permissions);
         long requestedExpiry = ClientPresence.sessionExpiry(endpoint);
         long expiry = Math.min(requestedExpiry, config.maxSessionExpiry().toSeconds());
         session.sessionExpirySeconds(expiry);
-        // MQTT-3.1.2-4/-5 and MQTT 5.0 section 3.1.2.4: a clean start discards the session; otherwise it
-        // resumes, whatever this CONNECT's Session Expiry Interval: that only says how long the session
-        // outlives this connection (0, or absent: it ends when this connection closes, section 3.1.2.11.2).
-        Optional<SessionRecord> resumed = endpoint.isCleanSession()
-                ? Optional.empty() : persistentSessions.find(session.clientId());
-        if (resumed.isPresent()) {
-            session.hold(); // its saved messages go first
-            if (!session.persistent()) {
-                session.endsWithConnection(); // its stored state goes when this connection closes (onClose)
-            }
-        }
+
         PublishHandler publish = new PublishHandler(session, context, bus, gateway, limits, metrics,
-                endpoint.protocolVersion() == 5 ? config.topicAliasMaximum() : 0,
-                endpoint.protocolVersion() == 5 ? config.receiveMaximum() : Integer.MAX_VALUE);
+                endpoint.protocolVersion() == 5 ? config.topicAliasMaximum() : 0);
         SubscribeHandler subscribe = new SubscribeHandler(session, context, subscriptions, limits, presence, retained,
                 persistentSessions);
         UnsubscribeHandler unsubscribe = new UnsubscribeHandler(session, context, subscriptions, limits, presence,
@@ -281,13 +263,13 @@ public class ConnectHandler {
         endpoint.publishReleaseHandler(publish::handleRelease);
         endpoint.subscribeHandler(subscribe::handle);
         endpoint.unsubscribeHandler(unsubscribe::handle);
-        endpoint.publishAcknowledgeHandler(session::onPubAck);
-        endpoint.publishReceivedHandler(session::onPubRec);
-        endpoint.publishCompletionHandler(session::onPubComp);
+        endpoint.publishAcknowledgeHandler(session.outbound()::onPubAck);
+        endpoint.publishReceivedHandler(session.outbound()::onPubRec);
+        endpoint.publishCompletionHandler(session.outbound()::onPubComp);
         endpoint.disconnectMessageHandler(msg -> {
             // MQTT 5 reason 0x04 asks for the will to be sent anyway (MQTT 5.0 section 3.14.2.1).
             normalDisconnect[0] = msg.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE;
-            if (!updateSessionExpiry(session, msg.properties())) {
+            if (!lifecycle.disconnectReceived(session, msg.properties())) {
                 normalDisconnect[0] = false; // not a valid DISCONNECT: the will stays (MQTT-3.1.2-8)
                 Disconnects.disconnect(endpoint, MqttDisconnectReasonCode.PROTOCOL_ERROR,
                         "DISCONNECT sets a Session Expiry Interval on a session that had none (MQTT 5.0 section 3.14.2.2.2)");
@@ -311,22 +293,40 @@ public class ConnectHandler {
                         "sent a packet the gateway cannot accept: " + error.getMessage());
             }
         });
-        endpoint.closeHandler(v -> onClose(session, normalDisconnect[0]));
+        endpoint.closeHandler(v -> lifecycle.closed(session, normalDisconnect[0]));
 
-        wills.cancel(session.clientId()); // connected again within its previous connection's Will Delay Interval
-        boolean discard = resumed.isEmpty();
-        if (discard) {
-            persistentSessions.discard(session.clientId(), session.persistent());
+        SessionLifecycle.Start start = lifecycle.begin(session, endpoint.isCleanSession());
+        try {
+            endpoint.accept(start.sessionPresent(), connackProperties(endpoint, serverKeepAlive, requestedExpiry, expiry));
+        } catch (IllegalStateException gone) {
+            lifecycle.abandoned(session); // the client hung up during authentication
+            return;
         }
-        // Before it is registered: a takeover announced by another gateway before this connection's
-        // own must not reach it (ClusterCommands).
-        commands.announcing(session.clientId());
-        ClientSession previous = sessions.register(session);
-        if (previous != null) {
-            previous.takenOver(discard, null);
-            String why = "another connection with the same client id connected from " + endpoint.remoteAddress();
-            previous.onLoop(() -> Disconnects.disconnect(previous.endpoint(), MqttDisconnectReasonCode.SESSION_TAKEN_OVER, why));
+        metrics.connected();
+        if (serverKeepAlive > 0) {
+            keepAlive.enforce(serverKeepAlive); // MQTT 5: what CONNACK told it (section 3.1.2.10)
         }
+        lifecycle.connected(session, start);
+    }
+
+    /** The session of an accepted connection, with its outbound and inbound flows on the connection's channel. */
+    private ClientSession newSession(MqttEndpoint endpoint, Channel channel, Context context, String username,
+                                     Permissions permissions) {
+        boolean v5 = endpoint.protocolVersion() == 5;
+        ClientSession session = new ClientSession(endpoint.clientIdentifier(), username, endpoint, context, permissions,
+                metrics);
+        // MQTT 5 Receive Maximum: never more unacknowledged QoS 1 and 2 PUBLISHes than the client allows.
+        int window = v5 ? Math.min(config.inflightWindow(), MqttProperties5.receiveMaximum(endpoint.connectProperties()))
+                : config.inflightWindow();
+        OutboundWindow outbound = new OutboundWindow(new ChannelConnection(channel, v5), session, deliveryBudget, window,
+                config.maxQueuedMessages(), config.maxBehindMessages(), config.stuckClientTimeout().toMillis(),
+                v5 ? MqttProperties5.maximumPacketSize(endpoint.connectProperties()) : Long.MAX_VALUE,
+                v5 ? MqttProperties5.topicAliasMaximum(endpoint.connectProperties()) : 0, System::currentTimeMillis);
+        session.attach(outbound, new InboundFlow(new EndpointAcks(endpoint, channel), config.receiveMaximum(), v5));
+        return session;
+    }
+
+    private MqttProperties connackProperties(MqttEndpoint endpoint, int serverKeepAlive, long requestedExpiry, long expiry) {
         MqttProperties connack = new MqttProperties();
         if (endpoint.protocolVersion() == 5) {
             // Shared subscriptions are available: the property's absence says so (MQTT 5.0 section 3.2.2.3.15).
@@ -356,100 +356,7 @@ public class ConnectHandler {
                         MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), (int) expiry));
             }
         }
-        try {
-            endpoint.accept(resumed.isPresent(), connack); // Session Present (MQTT-3.2.2-2, -3)
-        } catch (IllegalStateException gone) {
-            sessions.unregister(session); // the client hung up during authentication
-            session.markClosed();
-            commands.notAnnounced(session.clientId());
-            return;
-        }
-        metrics.connected();
-        wills.connected(session);
-        if (serverKeepAlive > 0) {
-            keepAlive.enforce(serverKeepAlive); // MQTT 5: what CONNACK told it (section 3.1.2.10)
-        }
-        commands.announceConnected(session.clientId(), discard);
-        if (resumed.isPresent()) {
-            resume(session, resumed.get(), previous);
-        } else {
-            presence.update(session);
-            persistentSessions.saveConnected(session);
-        }
-    }
-
-    /**
-     * Resumes a saved session: its subscriptions come back at once (messages queue behind the saved
-     * ones), its owner is told, and once the previous holder has saved what it owed, the offline
-     * queue is read and sending starts.
-     */
-    private void resume(ClientSession session, SessionRecord record, ClientSession replacedHere) {
-        subscribeAll(session, record)
-                .thenRun(() -> {
-                    presence.update(session);
-                    persistentSessions.saveResuming(session); // the routers stop collecting for it
-                })
-                .thenCompose(v -> persistentSessions.takeOver(session.clientId(), record, replacedHere,
-                        config.sessionHandoverTimeout()))
-                .thenCompose(holder -> holder == null ? CompletableFuture.completedFuture(null) : reconcile(session, holder))
-                .whenComplete((ok, error) -> {
-                    if (error != null) {
-                        LOG.warnf(error, "client '%s': resuming its session failed part-way", session.clientId());
-                    }
-                    persistentSessions.resume(session, config.sessionHandoverTimeout());
-                });
-    }
-
-    /** The holder's subscriptions win over the table's, which may not yet show its last (un)subscribes. */
-    private CompletionStage<Void> reconcile(ClientSession session, SessionRecord holder) {
-        if (holder.subscriptions().equals(session.subscriptions())
-                && holder.subscriptionIds().equals(session.subscriptionIds())) {
-            return CompletableFuture.completedFuture(null);
-        }
-        for (String filter : List.copyOf(session.subscriptions().keySet())) {
-            if (!holder.subscriptions().containsKey(filter)) {
-                subscriptions.unsubscribe(session, filter);
-            }
-        }
-        return subscribeAll(session, holder).thenRun(() -> {
-            presence.update(session);
-            persistentSessions.saveConnected(session);
-        });
-    }
-
-    private CompletableFuture<Void> subscribeAll(ClientSession session, SessionRecord record) {
-        List<CompletableFuture<Void>> routes = new ArrayList<>();
-        record.subscriptions().forEach((filter, options) -> {
-            int id = record.subscriptionId(filter);
-            if (!Integer.valueOf(options).equals(session.subscriptions().get(filter))
-                    || id != session.subscriptionIds().getOrDefault(filter, 0)) {
-                routes.add(subscriptions.subscribe(session, filter, options, id).toCompletableFuture());
-            }
-        });
-        // A route that could not be announced is logged by the bus; the session goes on with the rest.
-        return CompletableFuture.allOf(routes.toArray(CompletableFuture[]::new)).handle((ok, error) -> null);
-    }
-
-    /**
-     * MQTT 5.0 section 3.14.2.2.2: a DISCONNECT may change the Session Expiry Interval (0 ends the
-     * session with the connection), but not from 0. Returns false for that protocol error.
-     */
-    private boolean updateSessionExpiry(ClientSession session, MqttProperties properties) {
-        if (properties == null) {
-            return true;
-        }
-        MqttProperties.MqttProperty<?> p = properties.getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
-        if (p == null || !(p.value() instanceof Integer seconds)) {
-            return true;
-        }
-        if (!session.persistent()) {
-            return seconds == 0;
-        }
-        session.sessionExpirySeconds(Math.min(Integer.toUnsignedLong(seconds), config.maxSessionExpiry().toSeconds()));
-        if (seconds == 0) {
-            session.endsWithConnection();
-        }
-        return true;
+        return connack;
     }
 
     /**
@@ -465,32 +372,5 @@ public class ConnectHandler {
         int max = config.maxKeepAlive().getAsInt();
         int asked = endpoint.keepAliveTimeSeconds();
         return asked == 0 || asked > max ? max : 0;
-    }
-
-    private void onClose(ClientSession session, boolean normalDisconnect) {
-        boolean replacedHere = sessions.get(session.clientId()) != session;
-        sessions.unregister(session);
-        List<ClientSession.Unfinished> unfinishedShared = session.takeUnfinishedShared();
-        boolean livesOn = session.persistent() && persistentSessions.connectionClosed(session, replacedHere);
-        if (session.endedByDisconnect() && !replacedHere && !session.isTakenOver()) {
-            // Its DISCONNECT set the expiry to 0, or it resumed the session without one.
-            persistentSessions.discard(session.clientId(), false);
-        }
-        session.markClosed();
-        // The routes of groups it leaves go first, so that the router does not pick this gateway for what it hands off.
-        CompletionStage<Void> left = livesOn ? subscriptions.leaveSharedGroups(session) : subscriptions.unsubscribeAll(session);
-        if (!unfinishedShared.isEmpty()) {
-            left.whenComplete((ok, error) -> sharedHandOff.handOff(session.clientId(), unfinishedShared));
-        }
-        if (livesOn && persistentSessions.isParkedHere(session.clientId())) {
-            presence.parked(session);
-        } else {
-            presence.disconnected(session);
-        }
-        if (normalDisconnect) {
-            wills.forget(session);
-        } else {
-            wills.connectionLost(session);
-        }
     }
 }

@@ -9,6 +9,7 @@ import io.kmqtt.core.topic.Topics;
 import io.kmqtt.gateway.GatewayMetrics;
 import io.kmqtt.gateway.GatewayMetrics.DropReason;
 import io.kmqtt.gateway.session.ClientSession;
+import io.kmqtt.gateway.inbound.InboundFlow;
 import io.kmqtt.gateway.session.MqttProperties5;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.core.Context;
@@ -35,12 +36,10 @@ public final class PublishHandler {
     private final GatewayRef gateway;
     private final TopicLimits limits;
     private final GatewayMetrics metrics;
-    private final int receiveMaximum;
     private final int topicAliasMaximum;
 
     public PublishHandler(ClientSession session, Context context, MessageBus bus, GatewayRef gateway,
-                          TopicLimits limits, GatewayMetrics metrics, int topicAliasMaximum, int receiveMaximum) {
-        this.receiveMaximum = receiveMaximum;
+                          TopicLimits limits, GatewayMetrics metrics, int topicAliasMaximum) {
         this.session = session;
         this.context = context;
         this.bus = bus;
@@ -70,11 +69,11 @@ public final class PublishHandler {
             return;
         }
         int qos = message.qosLevel().value();
-        if (qos > 0 && session.inboundInFlight() >= receiveMaximum
-                && !(qos == 2 && session.isInboundQos2Pending(message.messageId()))) {
+        InboundFlow inbound = session.inbound();
+        if (inbound.exceedsReceiveMaximum(qos, message.messageId())) {
             // MQTT 5.0 section 4.9: more unfinished QoS 1 and 2 PUBLISHes than CONNACK's Receive Maximum.
             Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
-                    "more than " + receiveMaximum + " unacknowledged QoS 1 and 2 PUBLISHes (mqtt.receive-maximum)");
+                    "more than " + inbound.unfinished() + " unacknowledged QoS 1 and 2 PUBLISHes (mqtt.receive-maximum)");
             return;
         }
         if (topic.startsWith("$SYS/") || topic.equals("$SYS")) {
@@ -85,9 +84,9 @@ public final class PublishHandler {
             refuse(message, topic, qos, "denied by ACL");
             return;
         }
-        if (qos == 2 && !session.beginInboundQos2(message.messageId())) {
+        if (qos == 2 && !inbound.beginQos2(message.messageId())) {
             // A repeat of a QoS 2 PUBLISH we already accepted: acknowledge again, forward nothing (MQTT-4.3.3-9).
-            session.acks().complete(session.acks().expect(message.messageId(), 2), null);
+            inbound.complete(inbound.expect(message.messageId(), 2), null);
             return;
         }
         long now = System.currentTimeMillis();
@@ -108,20 +107,20 @@ public final class PublishHandler {
             });
             return;
         }
-        Object ack = session.acks().expect(message.messageId(), qos);
+        Object ack = inbound.expect(message.messageId(), qos);
         bus.publish(envelope).whenComplete((ok, error) -> context.runOnContext(v -> {
             if (error == null) {
-                session.acks().complete(ack, null);
+                inbound.complete(ack, null);
                 return;
             }
             metrics.dropped(DropReason.BUS_UNAVAILABLE, 1);
             if (qos == 2) {
-                session.completeInboundQos2(message.messageId());
+                inbound.completeQos2(message.messageId());
             }
             if (session.isMqtt5()) {
                 LOG.warnf("QoS %d message from '%s' to '%s' refused: bus unavailable: %s", qos, session.clientId(),
                         abbreviate(topic), error.getMessage());
-                session.acks().complete(ack, MqttPubAckReasonCode.UNSPECIFIED_ERROR);
+                inbound.complete(ack, (int) MqttPubAckReasonCode.UNSPECIFIED_ERROR.value());
             } else {
                 Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.SERVER_BUSY,
                         "message bus unavailable, the client will retry after reconnecting: " + error.getMessage());
@@ -139,8 +138,9 @@ public final class PublishHandler {
         metrics.dropped(DropReason.ACL_DENIED, 1);
         LOG.infof("PUBLISH from '%s' to '%s' refused: %s", session.clientId(), abbreviate(topic), why);
         if (qos > 0) {
-            session.acks().complete(session.acks().expect(message.messageId(), qos),
-                    session.isMqtt5() ? MqttPubAckReasonCode.NOT_AUTHORIZED : null);
+            InboundFlow inbound = session.inbound();
+            inbound.complete(inbound.expect(message.messageId(), qos),
+                    session.isMqtt5() ? (int) MqttPubAckReasonCode.NOT_AUTHORIZED.value() : null);
         }
     }
 
@@ -164,7 +164,7 @@ public final class PublishHandler {
                     "topic alias " + alias + " is outside 1.." + topicAliasMaximum + " (mqtt.topic-alias-maximum)");
             return null;
         }
-        String resolved = session.resolveTopicAlias(topic, alias, topicAliasMaximum);
+        String resolved = session.inbound().resolveTopicAlias(topic, alias, topicAliasMaximum);
         if (resolved == null) {
             Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.PROTOCOL_ERROR,
                     "PUBLISH with an empty topic and topic alias " + alias + ", which was never set");
@@ -174,7 +174,7 @@ public final class PublishHandler {
 
     /** PUBREL for an inbound QoS 2 message: the client may now forget it, and so may we. */
     public void handleRelease(int packetId) {
-        session.completeInboundQos2(packetId);
+        session.inbound().completeQos2(packetId);
         session.endpoint().publishComplete(packetId);
     }
 

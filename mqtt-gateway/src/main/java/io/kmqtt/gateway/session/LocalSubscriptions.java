@@ -1,5 +1,6 @@
 package io.kmqtt.gateway.session;
 
+import io.kmqtt.core.bus.Delivery;
 import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.bus.RouteChange;
@@ -9,6 +10,7 @@ import io.kmqtt.core.routing.SharedStrategy;
 import io.kmqtt.core.topic.MatchedSubscriptions;
 import io.kmqtt.core.topic.SharedSubscription;
 import io.kmqtt.core.topic.SubscriptionOptions;
+import io.kmqtt.gateway.delivery.Outbound;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -151,43 +153,48 @@ public class LocalSubscriptions {
         index.match(topic, sink);
     }
 
-    /**
-     * Gives the message to one open member here of the shared subscription ({@code fullFilter}), at
-     * its subscription's QoS and identifier, marked as a shared delivery (so that it moves on if
-     * that member leaves). Returns false if no member is left here.
-     */
-    public boolean offerToShared(String fullFilter, Envelope message, SharedStrategy strategy) {
-        Map.Entry<ClientSession, Integer> member = pickShared(fullFilter, message, strategy);
-        if (member == null) {
-            return false;
+    /** A member of a shared subscription picked for one message, with its subscription's options and identifier. */
+    public record Member(ClientSession session, int options, int subscriptionId) {
+
+        /** The delivery as this member gets it: at its subscription's QoS, marked shared so that it moves on if the member leaves. */
+        public Outbound outbound(Delivery d) {
+            MatchedSubscriptions match = new MatchedSubscriptions().add(options, subscriptionId);
+            Envelope m = d.message();
+            return new Outbound(m, match.qos(m.qos()), match.retain(m.retain()), match.subscriptionIds(),
+                    new SharedSubscription(d.group(), d.filter()).fullFilter(), d.channelOffset());
         }
-        ClientSession session = member.getKey();
-        Integer id = session.subscriptionIds().get(fullFilter);
-        MatchedSubscriptions match = new MatchedSubscriptions().add(member.getValue(), id == null ? 0 : id);
-        session.offer(message, match.qos(message.qos()), match.retain(message.retain()), match.subscriptionIds(), fullFilter);
-        return true;
     }
 
-    /** The local member of a shared subscription that gets this message, with its options; null if none is left. */
-    private Map.Entry<ClientSession, Integer> pickShared(String fullFilter, Envelope message, SharedStrategy strategy) {
+    /**
+     * Picks the open member here of the shared subscription ({@code fullFilter}) that gets the
+     * message: by the strategy among the members with room in their queues, or among all of them if
+     * none has room. Null if no member is left here.
+     */
+    public Member pickShared(String fullFilter, Envelope message, SharedStrategy strategy) {
         List<ClientSession> members = sharedMembers.get(fullFilter);
         if (members == null) {
             return null;
         }
         for (int attempt = 0; attempt < 3; attempt++) {
             List<ClientSession> open = new java.util.ArrayList<>(members.size());
+            List<ClientSession> withRoom = new java.util.ArrayList<>(members.size());
             for (ClientSession m : members) {
                 if (!m.isClosed()) {
                     open.add(m);
+                    if (m.outbound().canTakeNow()) {
+                        withRoom.add(m);
+                    }
                 }
             }
             if (open.isEmpty()) {
                 return null;
             }
-            ClientSession member = open.get(strategy.pick(open.size(), fullFilter, message));
+            List<ClientSession> candidates = withRoom.isEmpty() ? open : withRoom;
+            ClientSession member = candidates.get(strategy.pick(candidates.size(), fullFilter, message));
             Integer options = member.subscriptions().get(fullFilter);
             if (options != null && !member.isClosed()) {
-                return Map.entry(member, options);
+                Integer id = member.subscriptionIds().get(fullFilter);
+                return new Member(member, options, id == null ? 0 : id);
             }
         }
         return null;

@@ -19,6 +19,7 @@ import io.kmqtt.core.topic.Topics;
 import io.kmqtt.gateway.GatewayMetrics;
 import io.kmqtt.gateway.cluster.ClientPresence;
 import io.kmqtt.gateway.GatewayMetrics.DropReason;
+import io.kmqtt.gateway.delivery.Outbound;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -136,6 +137,11 @@ public class PersistentSessions {
         return parked.size();
     }
 
+    /** The sessions parked here (their clients disconnected), for the delivery channel's settled position. */
+    public java.util.Collection<ClientSession> parkedSessions() {
+        return parked.values();
+    }
+
     // ---- a connection arrives -------------------------------------------------------------
 
     /**
@@ -147,7 +153,7 @@ public class PersistentSessions {
     public void discard(String clientId, boolean startsPersistent) {
         ClientSession old = parked.remove(clientId);
         if (old != null) {
-            old.unpark();
+            old.outbound().unpark();
             cancelExpiry(clientId);
             subscriptions.unsubscribeAll(old);
             presence.disconnected(old);
@@ -228,7 +234,7 @@ public class PersistentSessions {
                 storeResult(clientId, "offline queue read", error);
                 saved = List.of();
             }
-            session.restore(fromDeadOwner == null ? saved : merge(saved, fromDeadOwner));
+            session.outbound().restore(fromDeadOwner == null ? saved : merge(saved, fromDeadOwner));
         });
         vertx.setTimer(Math.max(1, lateSweepAfter.toMillis()), id -> {
             if (session.isClosed()) {
@@ -240,7 +246,7 @@ public class PersistentSessions {
                 } else {
                     for (PendingMessage p : late) {
                         if (!p.released()) {
-                            session.offer(p.message(), p.qos(), p.retain(), p.subscriptionIds());
+                            session.outbound().offer(new Outbound(p.message(), p.qos(), p.retain(), p.subscriptionIds()));
                         }
                     }
                 }
@@ -346,8 +352,8 @@ public class PersistentSessions {
     public boolean connectionClosed(ClientSession session, boolean replacedHere) {
         String clientId = session.clientId();
         if (session.discardOnTakeover()) {
-            session.park(p -> { });
-            session.unpark();
+            session.outbound().park(p -> { });
+            session.outbound().unpark();
             return false;
         }
         if (replacedHere || session.isTakenOver()) {
@@ -355,7 +361,7 @@ public class PersistentSessions {
             return true;
         }
         long now = System.currentTimeMillis();
-        List<PendingMessage> owed = session.park(collector(clientId, session.sessionExpirySeconds()));
+        List<PendingMessage> owed = session.outbound().park(collector(clientId, session.sessionExpirySeconds()));
         append(clientId, owed, session.sessionExpirySeconds());
         parked.put(clientId, session);
         table.put(clientId, recordOf(session, false, now).encode()).whenComplete((ok, error) -> storeResult(clientId, "session record", error));
@@ -376,7 +382,7 @@ public class PersistentSessions {
         cancelExpiry(clientId);
         presence.disconnected(old);
         if (discard) {
-            old.unpark();
+            old.outbound().unpark();
             subscriptions.unsubscribeAll(old);
             return;
         }
@@ -396,14 +402,35 @@ public class PersistentSessions {
     private CompletionStage<SessionRecord> handOver(ClientSession session) {
         String clientId = session.clientId();
         SessionRecord before = recordOf(session, false, System.currentTimeMillis());
-        List<PendingMessage> owed = session.park(collector(clientId, session.sessionExpirySeconds()));
+        List<PendingMessage> owed = session.outbound().park(collector(clientId, session.sessionExpirySeconds()));
         append(clientId, owed, session.sessionExpirySeconds());
-        // Messages routed here before the routes go keep being collected until the last append is done.
+        // Messages routed here before the routes go keep being collected until the last append is done,
+        // and so are those the client had fallen behind on, taken back from the delivery channel.
         subscriptions.unsubscribeAll(session);
-        return appends.flushed(clientId).thenApply(v -> {
-            session.unpark();
-            return before;
-        });
+        return caughtUp(session, System.currentTimeMillis() + HAND_OVER_CATCH_UP_MILLIS)
+                .thenCompose(v -> appends.flushed(clientId))
+                .thenApply(v -> {
+                    session.outbound().unpark();
+                    return before;
+                });
+    }
+
+    /** How long a hand-over waits for a session's missed messages to be taken back from the delivery channel. */
+    private static final long HAND_OVER_CATCH_UP_MILLIS = 5_000;
+
+    /** Completes once the session has nothing left to take back from the delivery channel, or at the deadline. */
+    private CompletionStage<Void> caughtUp(ClientSession session, long deadlineMillis) {
+        if (session.outbound().behindCount() == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (System.currentTimeMillis() >= deadlineMillis) {
+            LOG.warnf("client '%s': handed over with %d message(s) it had fallen behind on still in the delivery channel;"
+                    + " they are lost for it", session.clientId(), session.outbound().behindCount());
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> later = new CompletableFuture<>();
+        vertx.setTimer(20, id -> caughtUp(session, deadlineMillis).whenComplete((ok, error) -> later.complete(null)));
+        return later;
     }
 
     /** @param newHolder the taking gateway's {@code id/incarnation}; null for this gateway */
@@ -428,7 +455,7 @@ public class PersistentSessions {
             return;
         }
         expiryTimers.remove(clientId);
-        session.unpark();
+        session.outbound().unpark();
         subscriptions.unsubscribeAll(session);
         presence.disconnected(session);
         LOG.debugf("session of '%s' expired after %d s", clientId, session.sessionExpirySeconds());

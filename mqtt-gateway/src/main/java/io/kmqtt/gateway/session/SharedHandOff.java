@@ -1,11 +1,13 @@
 package io.kmqtt.gateway.session;
 
+import io.kmqtt.core.bus.Delivery;
 import io.kmqtt.core.bus.MessageBus;
 import io.kmqtt.core.message.Envelope;
 import io.kmqtt.core.routing.SharedStrategy;
 import io.kmqtt.core.topic.SharedSubscription;
 import io.kmqtt.gateway.GatewayMetrics;
 import io.kmqtt.gateway.config.GatewayConfig;
+import io.kmqtt.gateway.delivery.OutboundWindow;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -38,13 +40,16 @@ public class SharedHandOff {
     }
 
     /** Call after the leaving session is closed and out of its groups. */
-    public void handOff(String leavingClientId, List<ClientSession.Unfinished> unfinished) {
-        for (ClientSession.Unfinished u : unfinished) {
+    public void handOff(String leavingClientId, List<OutboundWindow.Unfinished> unfinished) {
+        for (OutboundWindow.Unfinished u : unfinished) {
             Envelope message = u.message();
-            if (subscriptions.offerToShared(u.share(), message, strategy)) {
+            SharedSubscription share = SharedSubscription.parse(u.share());
+            LocalSubscriptions.Member member = subscriptions.pickShared(u.share(), message, strategy);
+            if (member != null) {
+                // Queued whatever the member's queue holds: these are few, and already acknowledged to their publishers.
+                member.session().outbound().offer(member.outbound(new Delivery(message, -1, share.group(), share.filter())));
                 continue;
             }
-            SharedSubscription share = SharedSubscription.parse(u.share());
             bus.publishToShare(share.group(), share.filter(), message).whenComplete((ok, error) -> {
                 if (error != null) {
                     metrics.dropped(GatewayMetrics.DropReason.BUS_UNAVAILABLE, 1);

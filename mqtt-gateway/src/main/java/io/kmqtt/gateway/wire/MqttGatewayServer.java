@@ -1,6 +1,7 @@
 package io.kmqtt.gateway.wire;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.websocketx.extensions.compression.DeflateFram
 import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -48,7 +50,7 @@ import java.util.List;
  *   <li>after the gateway's DISCONNECT, half-close and drain for a moment instead of closing
  *       ({@link LingeringClose}), so that a client still writing reads it.</li>
  * </ul>
- * Pipeline, in order: [TLS, HTTP codec, WebSocket handlers,] MQTT encoder, lingering close, packet
+ * Pipeline, in order: [TLS,] flush consolidation, [HTTP codec, WebSocket handlers,] MQTT encoder, lingering close, packet
  * checker, MQTT decoder, credentials capture (until CONNECT), the connect timeout (then the
  * keep-alive timer), then Vert.x's handler.
  */
@@ -57,8 +59,11 @@ public final class MqttGatewayServer {
     /** What the gateway does with a connection whose CONNECT was decoded. */
     @FunctionalInterface
     public interface ConnectionHandler {
-        /** @param keepAlive the connection's keep-alive timer, already set from the client's Keep Alive */
-        void connected(MqttEndpoint endpoint, ConnectCredentials credentials, KeepAlive keepAlive);
+        /**
+         * @param keepAlive the connection's keep-alive timer, already set from the client's Keep Alive
+         * @param channel   the connection's Netty channel, which the outbound flow writes to directly
+         */
+        void connected(MqttEndpoint endpoint, ConnectCredentials credentials, KeepAlive keepAlive, Channel channel);
     }
 
     private final NetServer server;
@@ -97,7 +102,7 @@ public final class MqttGatewayServer {
         KeepAlive keepAlive = new KeepAlive(pipeline);
         MqttServerConnection connection = new MqttServerConnection(soi, endpoint -> {
             keepAlive.enforce(endpoint.keepAliveTimeSeconds());
-            handler.connected(endpoint, credentials.credentials(), keepAlive);
+            handler.connected(endpoint, credentials.credentials(), keepAlive, pipeline.channel());
         }, errors, options);
         // Until CONNECT is handled (Vert.x then sets its own): a broken first packet ends the connection.
         soi.exceptionHandler(error -> {
@@ -123,6 +128,9 @@ public final class MqttGatewayServer {
     }
 
     private void initChannel(ChannelPipeline pipeline, ConnectCredentials.Capture credentials) {
+        // Flushes outside a read (acknowledgements completed by the bus, deliveries written by the
+        // sessions' drains) are folded into one per event-loop turn: a syscall per batch, not per packet.
+        pipeline.addBefore("handler", "flushConsolidation", new FlushConsolidationHandler(256, true));
         pipeline.addBefore("handler", "mqttEncoder", MqttEncoder.INSTANCE);
         pipeline.addBefore("handler", "lingeringClose", new LingeringClose());
         pipeline.addBefore("handler", "packetChecker", new PacketChecker(options.getMaxMessageSize()));
