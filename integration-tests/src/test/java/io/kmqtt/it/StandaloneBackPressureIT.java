@@ -1,0 +1,96 @@
+package io.kmqtt.it;
+
+import io.kmqtt.mqttbench.loss.LossReport;
+import io.kmqtt.testinfra.ChildProcess;
+import io.kmqtt.testinfra.FreePorts;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.kmqtt.it.RawMqtt.connect5;
+import static io.kmqtt.it.RawMqtt.packet;
+import static io.kmqtt.it.RawMqtt.str;
+import static io.kmqtt.it.RawMqtt.u16;
+import static io.kmqtt.it.RawMqtt.varInt;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The standalone broker has no Kafka for a backlog to wait in: a subscriber whose queue is full
+ * holds its publishers' acknowledgements back instead of dropping what they publish, and one that
+ * stops acknowledging altogether stops holding them back after {@code mqtt.stuck-client-timeout}.
+ * Queues are small here ({@code MQTT_MAX_QUEUED_MESSAGES} 100) so that they fill.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class StandaloneBackPressureIT {
+
+    private ChildProcess broker;
+    private int port;
+    private int httpPort;
+
+    @BeforeAll
+    void start() throws Exception {
+        port = FreePorts.find();
+        httpPort = FreePorts.find();
+        broker = StandaloneBroker.start("back-pressure", port, Map.of("MQTT_MAX_QUEUED_MESSAGES", "100",
+                "MQTT_STUCK_CLIENT_TIMEOUT", "2s", "QUARKUS_HTTP_PORT", Integer.toString(httpPort)));
+    }
+
+    @AfterAll
+    void stop() {
+        if (broker != null) {
+            broker.stop();
+        }
+    }
+
+    @Test
+    void fourFullSpeedStreamsOf50000ArriveWhole() throws Exception {
+        try (SequencedTraffic traffic = new SequencedTraffic()) {
+            traffic.subscribe(port, "full-sub", "full/#", Duration.ZERO);
+            CompletableFuture<?>[] streams = new CompletableFuture<?>[4];
+            for (int i = 0; i < streams.length; i++) {
+                streams[i] = traffic.publish(port, "full-pub-" + i, "full/" + i, 50_000, 100, Duration.ZERO);
+            }
+            CompletableFuture.allOf(streams).get(2, TimeUnit.MINUTES);
+            LossReport report = traffic.awaitAllAcknowledgedReceived(Duration.ofSeconds(30));
+            System.out.println(report.toMarkdown(10));
+            assertThat(report.total().lostAcknowledged()).isZero();
+            assertThat(report.total().received()).isEqualTo(200_000);
+            assertThat(report.total().reordered()).isZero();
+        }
+    }
+
+    @Test
+    void aStuckSubscriberHoldsItsPublisherBackOnlyUntilItCountsAsStuck() throws Exception {
+        try (SequencedTraffic traffic = new SequencedTraffic();
+             SequencedTraffic toStuck = new SequencedTraffic();
+             RawMqtt never = new RawMqtt(port)) {
+            never.send(connect5("never-acks-standalone", new byte[0]));
+            never.readUntilClosed(Duration.ofMillis(500));
+            never.send(packet(0x82, u16(1), varInt(0), str("stuck/#"), new byte[]{1}));
+            never.readUntilClosed(Duration.ofMillis(500));
+            traffic.subscribe(port, "unaffected-sub", "unaffected/#", Duration.ZERO);
+
+            long started = System.nanoTime();
+            CompletableFuture<Void> stuckStream = toStuck.publish(port, "stuck-pub", "stuck/1", 2_000, 100, Duration.ZERO);
+            CompletableFuture<Void> other = traffic.publish(port, "unaffected-pub", "unaffected/1", 20_000, 100,
+                    Duration.ZERO);
+            other.get(1, TimeUnit.MINUTES);
+            assertThat(traffic.awaitAllAcknowledgedReceived(Duration.ofSeconds(30)).total().received())
+                    .as("a publisher to other topics is not held back").isEqualTo(20_000);
+
+            stuckStream.get(1, TimeUnit.MINUTES);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("held back until the client counted as stuck")
+                    .isGreaterThan(Duration.ofSeconds(2));
+            assertThat(Scrape.of(httpPort).value("mqtt_messages_dropped_total", "reason", "queue_full"))
+                    .as("what the stuck client had no room for, counted").isPositive();
+        }
+    }
+}
