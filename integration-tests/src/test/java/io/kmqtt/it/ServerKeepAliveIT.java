@@ -5,6 +5,8 @@ import io.kmqtt.testinfra.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.List;
@@ -13,8 +15,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * MQTT 5 Server Keep Alive is enforced, not only announced: a client told 1 s (it asked for 60)
- * that stays silent is disconnected with 0x8D after 1.5 s; one that pings in time stays.
+ * {@code mqtt.max-keep-alive} (1 s here) is enforced, not only announced: an MQTT 5 client told a
+ * Server Keep Alive of 1 s (it asked for 60, or for none) that stays silent is disconnected with
+ * 0x8D after 1.5 s; one that pings in time stays. An MQTT 3.1.1 client, which cannot be told, is
+ * held to the same maximum: closed after 1.5 s of silence.
  */
 class ServerKeepAliveIT {
 
@@ -34,10 +38,13 @@ class ServerKeepAliveIT {
         }
     }
 
-    @Test
-    void aSilentClientIsDisconnectedAfterOneAndAHalfServerKeepAlives() throws Exception {
+    /** MQTT-3.2.2-21, and the keep alive enforced is the one CONNACK said, for a client asking for more or for none. */
+    @ParameterizedTest
+    @ValueSource(ints = {60, 0})
+    void aSilentClientIsDisconnectedAfterOneAndAHalfServerKeepAlives(int askedKeepAlive) throws Exception {
         try (RawMqtt raw = new RawMqtt(port)) {
-            raw.send(RawMqtt.connect5("ska-silent", new byte[0]));
+            raw.send(RawMqtt.packet(0x10, RawMqtt.str("MQTT"), new byte[]{5, 0x02}, RawMqtt.u16(askedKeepAlive),
+                    RawMqtt.varInt(0), RawMqtt.str("ska-silent-" + askedKeepAlive)));
             long connectedAt = System.nanoTime();
             RawMqtt.Outcome outcome = raw.readUntilClosed(Duration.ofSeconds(5));
             long millis = (System.nanoTime() - connectedAt) / 1_000_000;
@@ -48,6 +55,26 @@ class ServerKeepAliveIT {
             assertThat(packets.get(1)[0] & 0xFF).as("DISCONNECT").isEqualTo(0xE0);
             assertThat(packets.get(1)[2] & 0xFF).as("0x8D Keep Alive timeout").isEqualTo(0x8D);
             assertThat(millis).as("after 1.5 s, checked every 0.5 s").isBetween(1_400L, 2_800L);
+        }
+    }
+
+    /**
+     * MQTT 3.1.1 has no Server Keep Alive, so the client cannot be told; it is held to the maximum
+     * all the same, whether it asked for more or for none: silent for 1.5 times the maximum, it is
+     * closed (without DISCONNECT, which 3.1.1 servers do not send).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {60, 0})
+    void anMqtt311ClientIsHeldToTheMaximum(int askedKeepAlive) throws Exception {
+        try (RawMqtt raw = new RawMqtt(port)) {
+            raw.send(RawMqtt.packet(0x10, RawMqtt.str("MQTT"), new byte[]{4, 0x02}, RawMqtt.u16(askedKeepAlive),
+                    RawMqtt.str("ska-311-" + askedKeepAlive)));
+            long connectedAt = System.nanoTime();
+            RawMqtt.Outcome outcome = raw.readUntilClosed(Duration.ofSeconds(5));
+            long millis = (System.nanoTime() - connectedAt) / 1_000_000;
+            assertThat(outcome.closed()).as("closed within 5 s").isTrue();
+            assertThat(RawMqtt.packets(outcome.received())).extracting(p -> p[0] & 0xFF).as("only CONNACK").containsExactly(0x20);
+            assertThat(millis).as("after 1.5 s").isBetween(1_400L, 2_800L);
         }
     }
 

@@ -159,9 +159,10 @@ public interface GatewayConfig {
     int maxQueuedMessages();
 
     /**
-     * MQTT 5 Server Keep Alive: an MQTT 5 client asking for a longer keep alive (or none) is told
-     * to use this many seconds instead (CONNACK Server Keep Alive, MQTT-3.2.2-21). Unset: clients
-     * keep their own. Every connection is closed after 1.5 times its keep alive without a packet.
+     * The longest keep alive a client may have, in seconds. An MQTT 5 client asking for a longer
+     * one (or none) is told this instead (CONNACK Server Keep Alive, MQTT-3.2.2-21); an MQTT 3.1.1
+     * client, which cannot be told, is held to it all the same. Unset: clients keep their own.
+     * Every connection is closed after 1.5 times its keep alive without a packet.
      */
     java.util.OptionalInt maxKeepAlive();
 

@@ -367,7 +367,7 @@ public class ConnectHandler {
         metrics.connected();
         wills.connected(session);
         if (serverKeepAlive > 0) {
-            keepAlive.enforce(serverKeepAlive); // what CONNACK told it (MQTT 5.0 section 3.1.2.10)
+            keepAlive.enforce(serverKeepAlive); // MQTT 5: what CONNACK told it (section 3.1.2.10); 3.1.1: untold
         }
         commands.announceConnected(session.clientId(), discard);
         if (resumed.isPresent()) {
@@ -452,9 +452,14 @@ public class ConnectHandler {
         return true;
     }
 
-    /** The MQTT 5 Server Keep Alive this connection is told (mqtt.max-keep-alive), or 0 if it keeps its own. */
+    /**
+     * The keep alive this connection is held to instead of its own (mqtt.max-keep-alive), or 0 if it
+     * keeps its own: an MQTT 5 client is told it as Server Keep Alive (MQTT-3.2.2-21). MQTT 3.1.1
+     * has no way to tell the client, and its client is held to the maximum all the same: a
+     * gateway that sets one means no connection may stay silent longer.
+     */
     private int serverKeepAlive(MqttEndpoint endpoint) {
-        if (endpoint.protocolVersion() != 5 || config.maxKeepAlive().isEmpty()) {
+        if (config.maxKeepAlive().isEmpty()) {
             return 0;
         }
         int max = config.maxKeepAlive().getAsInt();
