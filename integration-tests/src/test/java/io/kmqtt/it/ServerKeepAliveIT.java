@@ -45,16 +45,17 @@ class ServerKeepAliveIT {
         try (RawMqtt raw = new RawMqtt(port)) {
             raw.send(RawMqtt.packet(0x10, RawMqtt.str("MQTT"), new byte[]{5, 0x02}, RawMqtt.u16(askedKeepAlive),
                     RawMqtt.varInt(0), RawMqtt.str("ska-silent-" + askedKeepAlive)));
-            long connectedAt = System.nanoTime();
+            long sentAt = System.nanoTime();
+            byte[] connack = raw.readPackets(1, Duration.ofSeconds(10)).get(0);
+            long connackAt = System.nanoTime();
+            assertThat(indexOf(connack, new byte[]{0x13, 0, 1})).as("Server Keep Alive 1 in CONNACK").isPositive();
             RawMqtt.Outcome outcome = raw.readUntilClosed(Duration.ofSeconds(5));
-            long millis = (System.nanoTime() - connectedAt) / 1_000_000;
             assertThat(outcome.closed()).isTrue();
             List<byte[]> packets = RawMqtt.packets(outcome.received());
-            assertThat(packets).hasSize(2);
-            assertThat(indexOf(packets.get(0), new byte[]{0x13, 0, 1})).as("Server Keep Alive 1 in CONNACK").isPositive();
-            assertThat(packets.get(1)[0] & 0xFF).as("DISCONNECT").isEqualTo(0xE0);
-            assertThat(packets.get(1)[2] & 0xFF).as("0x8D Keep Alive timeout").isEqualTo(0x8D);
-            assertThat(millis).as("after 1.5 s, checked every 0.5 s").isBetween(1_400L, 2_800L);
+            assertThat(packets).hasSize(1);
+            assertThat(packets.get(0)[0] & 0xFF).as("DISCONNECT").isEqualTo(0xE0);
+            assertThat(packets.get(0)[2] & 0xFF).as("0x8D Keep Alive timeout").isEqualTo(0x8D);
+            assertClosedAfterOneAndAHalfSeconds(sentAt, connackAt);
         }
     }
 
@@ -69,12 +70,14 @@ class ServerKeepAliveIT {
         try (RawMqtt raw = new RawMqtt(port)) {
             raw.send(RawMqtt.packet(0x10, RawMqtt.str("MQTT"), new byte[]{4, 0x02}, RawMqtt.u16(askedKeepAlive),
                     RawMqtt.str("ska-311-" + askedKeepAlive)));
-            long connectedAt = System.nanoTime();
+            long sentAt = System.nanoTime();
+            assertThat(raw.readPackets(1, Duration.ofSeconds(10)).get(0)).as("CONNACK, accepted")
+                    .containsExactly(0x20, 0, 0);
+            long connackAt = System.nanoTime();
             RawMqtt.Outcome outcome = raw.readUntilClosed(Duration.ofSeconds(5));
-            long millis = (System.nanoTime() - connectedAt) / 1_000_000;
             assertThat(outcome.closed()).as("closed within 5 s").isTrue();
-            assertThat(RawMqtt.packets(outcome.received())).extracting(p -> p[0] & 0xFF).as("only CONNACK").containsExactly(0x20);
-            assertThat(millis).as("after 1.5 s").isBetween(1_400L, 2_800L);
+            assertThat(outcome.received()).as("nothing after CONNACK (no DISCONNECT in 3.1.1)").isEmpty();
+            assertClosedAfterOneAndAHalfSeconds(sentAt, connackAt);
         }
     }
 
@@ -90,6 +93,17 @@ class ServerKeepAliveIT {
             RawMqtt.Outcome outcome = raw.readUntilClosed(Duration.ofMillis(500));
             assertThat(outcome.closed()).as("still connected after 3.5 s").isFalse();
         }
+    }
+
+    /**
+     * The gateway sets the 1.5 s timer between the CONNECT (sent at sentAt) and its CONNACK (read
+     * at connackAt): the close comes no sooner after the first, and not much later after the second.
+     * Both ends hold on a busy machine, where the test may read CONNACK late.
+     */
+    private static void assertClosedAfterOneAndAHalfSeconds(long sentAt, long connackAt) {
+        long now = System.nanoTime();
+        assertThat((now - sentAt) / 1_000_000).as("ms from CONNECT to the close").isGreaterThanOrEqualTo(1_400L);
+        assertThat((now - connackAt) / 1_000_000).as("ms from CONNACK to the close").isLessThanOrEqualTo(2_800L);
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {

@@ -14,8 +14,8 @@ import java.util.stream.Collectors;
 /**
  * The broker a conformance test talks to: the packaged standalone broker ({@link StandaloneBroker})
  * on a free port, one per test class, its log in {@code integration-tests/target/conformance-<name>.log};
- * or, for statements whose failure was seen only in the cluster too, the {@link #cluster() shared
- * cluster} (a router and two gateways on Kafka, Redis for the offline queues).
+ * or, for behaviour that must hold on the cluster too, the {@link #cluster() shared cluster} (a
+ * router and two gateways on Kafka, Redis for the offline queues).
  *
  * <p>A test that covers both takes a {@link Kind} parameter and asks its class for that broker.
  */

@@ -4,7 +4,11 @@
  *
  * <h2>Grouping</h2>
  * One class per specification section, named {@code Section<number>_<Title>IT}, each starting one
- * standalone broker ({@code bin/broker}, a free port) for its tests. The numbers are MQTT 5.0's,
+ * standalone broker ({@code bin/broker}, a free port) for its tests. A test of a behaviour that
+ * also failed in the cluster takes a {@link io.kmqtt.it.conformance.Broker.Kind} and runs on both:
+ * the standalone broker, and one cluster shared by the whole run (a router and two gateways on
+ * Kafka, Redis for the offline queues; a client that "comes back" does so through the other
+ * gateway, as a load balancer may send it), see {@link io.kmqtt.it.conformance.Broker}. The numbers are MQTT 5.0's,
  * which for these sections are also MQTT 3.1.1's, except error handling: 3.1.1 section 4.8 is in
  * {@link io.kmqtt.it.conformance.Section4_13_ErrorHandlingIT} (5.0 section 4.13). A test sits in the
  * class of the behaviour it checks, even when its statement is numbered elsewhere: the will

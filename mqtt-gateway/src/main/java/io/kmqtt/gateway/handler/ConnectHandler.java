@@ -304,7 +304,7 @@ public class ConnectHandler {
         }
         metrics.connected();
         if (serverKeepAlive > 0) {
-            keepAlive.enforce(serverKeepAlive); // MQTT 5: what CONNACK told it (section 3.1.2.10)
+            keepAlive.enforce(serverKeepAlive); // MQTT 5: what CONNACK told it (section 3.1.2.10); 3.1.1: untold
         }
         lifecycle.connected(session, start);
     }
