@@ -8,6 +8,7 @@ import io.kmqtt.core.session.SessionInbox;
 import io.kmqtt.core.state.ClusterTable;
 import io.kmqtt.core.state.ReplicatedTable;
 import io.kmqtt.core.bus.MessageBus;
+import io.kmqtt.core.routing.BusClock;
 import io.kmqtt.core.routing.GatewayLiveness;
 import io.kmqtt.core.bus.RouterHeartbeat;
 import io.kmqtt.core.bus.ShardConsumer;
@@ -56,6 +57,7 @@ public class RoutingService {
     int httpPort;
 
     private Router router;
+    private BusClock busClock;
     private GatewayLiveness liveness;
     private final LongAdder routesSwept = new LongAdder();
     private OfflineSessions offlineSessions;
@@ -73,7 +75,10 @@ public class RoutingService {
     private NodeStatusReporter status;
 
     void start(@Observes StartupEvent event) {
-        liveness = new GatewayLiveness(config.gatewayExpiry().toMillis(), System::currentTimeMillis);
+        // Heartbeats are judged by a clock that stands still while this router's own heartbeats do not
+        // come back: a stalled bus (or this router paused) makes nobody look dead.
+        busClock = new BusClock(System::currentTimeMillis, 2 * config.heartbeatInterval().toMillis());
+        liveness = new GatewayLiveness(config.gatewayExpiry().toMillis(), busClock);
         router = new Router(bus, liveness, config.sharedSubscriptionStrategy());
         ReplicatedTable sessions = bus.table(ClusterTable.SESSIONS);
         offlineSessions = new OfflineSessions(sessions, inbox, liveness, sessionConfig.maxQueuedMessages(),
@@ -86,8 +91,13 @@ public class RoutingService {
         heartbeats = bus.consumeHeartbeats(liveness);
         nodeId = config.nodeId().orElseGet(RoutingService::defaultNodeId);
         shards = bus.consumeShards(router);
-        routers = new RouterLiveness(config.routerExpiry().toMillis(), System::currentTimeMillis);
-        routerHeartbeats = bus.consumeRouterHeartbeats(routers);
+        routers = new RouterLiveness(config.routerExpiry().toMillis(), busClock);
+        routerHeartbeats = bus.consumeRouterHeartbeats(heartbeat -> {
+            if (heartbeat.routerId().equals(nodeId) && heartbeat.incarnation().equals(incarnation)) {
+                busClock.echo();
+            }
+            routers.accept(heartbeat);
+        });
         // Listen to the other routers for one expiry period first: heartbeats of dead routers replayed
         // from the log look fresh until then. A memory bus has no other router to wait for.
         long listenFirst = bus instanceof io.kmqtt.core.bus.InMemoryMessageBus
@@ -167,6 +177,9 @@ public class RoutingService {
         Gauge.builder("router.shards.owned", router, r -> r.ownedShards().size()).register(registry);
         Gauge.builder("router.routers.live", routers, r -> r.liveRouters().size())
                 .description("routers heartbeating within router.router-expiry").register(registry);
+        FunctionCounter.builder("router.bus.stalled.seconds", busClock, c -> c.stoppedMillis() / 1000.0)
+                .description("time this router's heartbeats did not come back through the bus, during which no node"
+                        + " was judged dead").register(registry);
         Gauge.builder("router.gateways.live", liveness, GatewayLiveness::liveGatewayCount)
                 .description("gateways heartbeating within the expiry").register(registry);
         Gauge.builder("router.sessions", offlineSessions, OfflineSessions::sessionCount)
