@@ -154,6 +154,27 @@ class DeliveryGuaranteesIT {
     }
 
     @Test
+    void aGatewayPausedLongerThanItsExpiryAnnouncesItsRoutesAgain() throws Exception {
+        try (Cluster cluster = new Cluster(kafka.bootstrapServers());
+             SequencedTraffic traffic = new SequencedTraffic()) {
+            ChildProcess router = cluster.startRouter("router-1");
+            Cluster.Gateway publishers = cluster.startGateway("gw-pub");
+            Cluster.Gateway paused = cluster.startGateway("gw-paused");
+            traffic.subscribe(paused.port(), "paused-sub", "gp/#", Duration.ZERO);
+            // Twice ROUTER_GATEWAY_EXPIRY: the router judges the gateway dead and removes its routes.
+            paused.process().pause();
+            router.awaitLogLine("routes of dead gateway gw-paused", Duration.ofSeconds(30));
+            paused.process().resume();
+            paused.process().awaitLogLine("announced this gateway's 1 routes again", Duration.ofSeconds(30));
+            Thread.sleep(1_000); // the router reads the route a moment after it is durable
+            traffic.publish(publishers.port(), "gp-pub", "gp/1", 2_000, 100, Duration.ofMillis(1)).get(2, TimeUnit.MINUTES);
+            LossReport report = traffic.awaitAllAcknowledgedReceived(Duration.ofSeconds(30));
+            assertNothingAcknowledgedLost(report);
+            assertThat(report.total().received()).isEqualTo(2_000);
+        }
+    }
+
+    @Test
     void aSubscriberThatNeverAcknowledgesHoldsUpNobodyAndABoundedPartOfMemory() throws Exception {
         try (Cluster cluster = new Cluster(kafka.bootstrapServers()).withEnv("MQTT_MAX_QUEUED_MESSAGES", "200");
              SequencedTraffic traffic = new SequencedTraffic();

@@ -15,6 +15,7 @@ import io.kmqtt.gateway.delivery.ChannelCatchUp;
 import io.kmqtt.gateway.delivery.DeliveryDispatcher;
 import io.kmqtt.gateway.handler.ConnectHandler;
 import io.kmqtt.gateway.handler.Disconnects;
+import io.kmqtt.gateway.delivery.OutboundWindow;
 import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.PersistentSessions;
 import io.kmqtt.gateway.session.SessionRegistry;
@@ -63,6 +64,9 @@ public class MqttListener {
     private ChannelCatchUp catchUp;
     @Inject
     SessionRegistry sessions;
+
+    @Inject
+    io.kmqtt.gateway.session.LocalSubscriptions subscriptions;
     @Inject
     AuthBackend authBackend;
     @Inject
@@ -113,6 +117,9 @@ public class MqttListener {
     private NodeStatusReporter status;
     private long statusTimer = -1;
     private long sysTimer = -1;
+    private long stuckTimer = -1;
+    /** When the bus last took one of our heartbeats: a long gap means routers may have dropped our routes. */
+    private volatile long lastHeartbeatTakenAt;
 
     /** The TCP listener, then WebSocket and TLS when enabled. */
     private final List<MqttGatewayServer> servers = new java.util.ArrayList<>();
@@ -135,16 +142,15 @@ public class MqttListener {
                     .register(registry);
         }
         deliveries = bus.consumeDeliveries(self, dispatcher);
+        if (catchUp == null) {
+            // Memory bus: a full queue holds its publishers back; a client stuck for stuck-client-timeout stops doing so.
+            long every = Math.max(100, config.stuckClientTimeout().toMillis() / 4);
+            stuckTimer = vertx.setPeriodic(every, id -> releaseStuckClients());
+        }
         bus.heartbeat(new GatewayHeartbeat(self, System.currentTimeMillis(), false)).toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
-        heartbeatTimer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id ->
-                bus.heartbeat(new GatewayHeartbeat(self, System.currentTimeMillis(), false))
-                        .whenComplete((ok, error) -> {
-                            if (error != null) {
-                                LOG.warnf("heartbeat not sent: %s; routers drop this gateway's routes if it stays silent",
-                                        error.getMessage());
-                            }
-                        }));
+        lastHeartbeatTakenAt = System.currentTimeMillis();
+        heartbeatTimer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> heartbeat());
 
         // Cluster state before the listener opens: bans apply to the first CONNECT, presence and
         // takeovers are written from it on.
@@ -190,6 +196,9 @@ public class MqttListener {
         }
         if (statusTimer >= 0) {
             vertx.cancelTimer(statusTimer);
+        }
+        if (stuckTimer >= 0) {
+            vertx.cancelTimer(stuckTimer);
         }
         if (sysTimer >= 0) {
             vertx.cancelTimer(sysTimer);
@@ -296,5 +305,37 @@ public class MqttListener {
     /** The port actually listened on (useful with port 0). */
     public int port() {
         return servers.isEmpty() ? -1 : servers.get(0).actualPort();
+    }
+
+    private void releaseStuckClients() {
+        for (ClientSession session : sessions.all()) {
+            OutboundWindow window = session.outbound();
+            if (window != null) {
+                window.releaseIfStuck();
+            }
+        }
+    }
+
+    /**
+     * Tells the routers this gateway is alive. If the bus took none of our heartbeats for three
+     * intervals (this process was paused, or the heartbeats' partition had no leader for a while), a
+     * router may have judged us dead and removed our routes: announce them all again.
+     */
+    private void heartbeat() {
+        bus.heartbeat(new GatewayHeartbeat(self, System.currentTimeMillis(), false)).whenComplete((ok, error) -> {
+            if (error != null) {
+                LOG.warnf("heartbeat not sent: %s; routers drop this gateway's routes if it stays silent",
+                        error.getMessage());
+                return;
+            }
+            long now = System.currentTimeMillis();
+            long gap = now - lastHeartbeatTakenAt;
+            lastHeartbeatTakenAt = now;
+            if (gap > 3 * config.heartbeatInterval().toMillis()) {
+                int renewed = subscriptions.renewRoutes();
+                LOG.warnf("no heartbeat reached the bus for %d ms; announced this gateway's %d routes again in case a"
+                        + " router judged it dead", gap, renewed);
+            }
+        });
     }
 }

@@ -41,6 +41,8 @@ public class LocalSubscriptions {
     private final SubscriptionIndex<ClientSession, Long> index = new SubscriptionIndex<>();
     /** Members here of each shared subscription, by its full filter ($share/g/f or $queue/f). */
     private final Map<String, CopyOnWriteArrayList<ClientSession>> sharedMembers = new ConcurrentHashMap<>();
+    /** Filters this gateway has announced routes for (changed under the filter's stripe). */
+    private final java.util.Set<String> routed = ConcurrentHashMap.newKeySet();
     private final Object[] stripes = new Object[STRIPES];
     private final MessageBus bus;
     private final GatewayRef self;
@@ -80,12 +82,12 @@ public class LocalSubscriptions {
                 CopyOnWriteArrayList<ClientSession> members = sharedMembers.computeIfAbsent(filter, f -> new CopyOnWriteArrayList<>());
                 boolean first = members.isEmpty();
                 members.addIfAbsent(session);
-                return first ? bus.announceRoute(RouteChange.add(self, filter)) : DONE;
+                return first ? routeAdded(filter) : DONE;
             }
         }
         synchronized (stripe(filter)) {
             boolean first = index.add(filter, session, SubscriptionOptions.withIdentifier(options, subscriptionId));
-            return first ? bus.announceRoute(RouteChange.add(self, filter)) : DONE;
+            return first ? routeAdded(filter) : DONE;
         }
     }
 
@@ -102,12 +104,12 @@ public class LocalSubscriptions {
                     return DONE;
                 }
                 sharedMembers.remove(filter);
-                return bus.announceRoute(RouteChange.remove(self, filter));
+                return routeRemoved(filter);
             }
         }
         synchronized (stripe(filter)) {
             boolean last = index.remove(filter, session);
-            return last ? bus.announceRoute(RouteChange.remove(self, filter)) : DONE;
+            return last ? routeRemoved(filter) : DONE;
         }
     }
 
@@ -127,10 +129,40 @@ public class LocalSubscriptions {
                     continue;
                 }
                 sharedMembers.remove(filter);
-                withdrawals.add(bus.announceRoute(RouteChange.remove(self, filter)).toCompletableFuture());
+                withdrawals.add(routeRemoved(filter).toCompletableFuture());
             }
         }
         return CompletableFuture.allOf(withdrawals.toArray(CompletableFuture[]::new));
+    }
+
+    private CompletionStage<Void> routeAdded(String filter) {
+        routed.add(filter);
+        return bus.announceRoute(RouteChange.add(self, filter));
+    }
+
+    private CompletionStage<Void> routeRemoved(String filter) {
+        routed.remove(filter);
+        return bus.announceRoute(RouteChange.remove(self, filter));
+    }
+
+    /**
+     * Announces every route of this gateway again. A router that heard nothing from this gateway for
+     * its gateway expiry (this process was paused, or cut off from the bus) removed them; announcing
+     * a route that exists changes nothing.
+     *
+     * @return the number of routes announced
+     */
+    public int renewRoutes() {
+        int renewed = 0;
+        for (String filter : List.copyOf(routed)) {
+            synchronized (stripe(filter)) {
+                if (routed.contains(filter)) {
+                    bus.announceRoute(RouteChange.add(self, filter));
+                    renewed++;
+                }
+            }
+        }
+        return renewed;
     }
 
     /** Removes every subscription of a session that is going away. */
