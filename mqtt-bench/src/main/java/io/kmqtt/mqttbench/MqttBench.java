@@ -38,7 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class MqttBench implements Runnable {
 
     /** -h, --help on every command (picocli's standard mixin would add a -V that has no version to print). */
-    static final class Help {
+    public static final class Help {
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
         boolean help;
     }
@@ -212,7 +212,7 @@ public final class MqttBench implements Runnable {
         @Option(names = "--targets", paramLabel = "T,...", description = "Which brokers, in this order; the last is the reference of the ratios.")
         String targets = "standalone,cluster,mosquitto";
 
-        @Option(names = "--warmup", paramLabel = "DURATION", converter = LoadOptions.DurationConverter.class,
+        @Option(names = "--warmup", paramLabel = "DURATION", converter = DurationConverter.class,
                 description = "Run the scenario unmeasured this long against each target first (JIT warm-up).")
         Duration warmup;
 
