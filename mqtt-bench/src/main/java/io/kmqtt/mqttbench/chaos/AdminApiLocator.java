@@ -34,8 +34,11 @@ public final class AdminApiLocator implements GatewayLocator {
                         + URLEncoder.encode(clientId, StandardCharsets.UTF_8).replace("+", "%20")))
                 .header("Authorization", authorization).timeout(Duration.ofSeconds(5)).GET().build();
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
+        if (response.statusCode() == 404) {
             return Optional.empty();
+        }
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("the admin API answered " + response.statusCode() + " for client " + clientId);
         }
         JsonNode node = JSON.readTree(response.body()).path("node");
         return node.isTextual() ? Optional.of(node.asText()) : Optional.empty();

@@ -36,20 +36,32 @@ public interface Target {
         };
     }
 
-    /** The gateway the watched subscriber (the one on every topic) is connected to; the first gateway if it cannot be told. */
+    /**
+     * The gateway the watched subscriber (the one on every topic) is connected to, asked up to three
+     * times a second apart (an admin API busy with a loaded machine may not answer the first time);
+     * the first gateway if it cannot be told, with the reason in the row.
+     */
     static Target gatewayOfWatchedSubscriber() {
         return context -> {
-            Optional<String> found;
-            try {
-                found = context.locator().gatewayOf(context.watchedClient());
-            } catch (Exception e) {
-                found = Optional.empty();
-            }
-            if (found.isPresent() && context.processes().names().contains(found.get())) {
-                return found.get();
+            String why = "not connected";
+            for (int attempt = 1; attempt <= 3; attempt++) {
+                if (attempt > 1) {
+                    Thread.sleep(1000);
+                }
+                try {
+                    Optional<String> found = context.locator().gatewayOf(context.watchedClient());
+                    if (found.isPresent() && context.processes().names().contains(found.get())) {
+                        return found.get();
+                    }
+                    why = found.map(g -> "it is on " + g + ", not a process of the cluster").orElse("not connected");
+                } catch (InterruptedException e) {
+                    throw e;
+                } catch (Exception e) {
+                    why = e.toString();
+                }
             }
             String fallback = first("gw-").resolve(context);
-            context.event("cannot tell the gateway of " + context.watchedClient() + ": taking " + fallback);
+            context.event("cannot tell the gateway of " + context.watchedClient() + " (" + why + "): taking " + fallback);
             return fallback;
         };
     }
