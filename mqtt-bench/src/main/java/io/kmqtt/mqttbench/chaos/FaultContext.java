@@ -11,9 +11,9 @@ import java.util.function.Consumer;
 public record FaultContext(ProcessControl processes, GatewayLocator locator, String watchedClient, RowTally row,
                            Duration stepPause, Consumer<String> log) {
 
-    /** Records an action that disrupts the cluster, now, and logs it. */
-    public void disrupted(String what) {
-        row.disrupted(what);
+    /** Records an action that disrupted the cluster, begun at {@code beganMicros} and done now, and logs it. */
+    public void disrupted(String what, long beganMicros) {
+        row.disrupted(what, beganMicros);
         log.accept("  " + what);
     }
 

@@ -52,24 +52,25 @@ public final class ProcessFault implements Fault {
     @Override
     public void inject(FaultContext context) throws Exception {
         String process = target.resolve(context);
-        // The disruption is marked once the action has taken effect: messages created while the
-        // signal was on its way still arrive, and would count as a recovery in no time.
+        // Time to recover counts from the action's start, but only messages created once it has
+        // taken effect show a recovery: those created while the signal was on its way still arrive.
+        long began = context.row().nowMicros();
         switch (action) {
             case KILL -> {
                 context.processes().kill(process);
-                context.disrupted("kill -9 " + process);
+                context.disrupted("kill -9 " + process, began);
             }
             case PAUSE -> {
                 context.processes().pause(process);
-                context.disrupted("SIGSTOP " + process);
+                context.disrupted("SIGSTOP " + process, began);
             }
             case STOP -> {
                 context.processes().stop(process);
-                context.disrupted("stopped " + process + " (SIGTERM)");
+                context.disrupted("stopped " + process + " (SIGTERM)", began);
             }
             case RESTART -> {
                 context.processes().stop(process);
-                context.disrupted("stopped " + process + " (SIGTERM)");
+                context.disrupted("stopped " + process + " (SIGTERM)", began);
                 context.processes().start(process);
                 context.event(process + " up again");
                 return;

@@ -42,8 +42,9 @@ public final class RollingRestart implements Fault {
             if (i > 0) {
                 Thread.sleep(context.stepPause().toMillis());
             }
+            long began = context.row().nowMicros();
             context.processes().stop(order.get(i));
-            context.disrupted("stopped " + order.get(i) + " (SIGTERM)");
+            context.disrupted("stopped " + order.get(i) + " (SIGTERM)", began);
             context.processes().start(order.get(i));
             context.event(order.get(i) + " up again");
         }

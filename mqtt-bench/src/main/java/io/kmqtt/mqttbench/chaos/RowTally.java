@@ -31,8 +31,13 @@ public final class RowTally {
     private final long runStartMicros;
     private final long startedMicros;
     private volatile long endedMicros = -1;
-    /** The last disruption of the fault (epoch micros); Long.MAX_VALUE while there was none. */
+    /**
+     * The last disruption of the fault (epoch micros): when its action took effect; a message
+     * created after it that arrives shows its stream has recovered. Long.MAX_VALUE while there was none.
+     */
     private volatile long disruptedMicros = Long.MAX_VALUE;
+    /** When that action began: time to recover counts from here. */
+    private long disruptionBeganMicros;
     private final long[][] recoveredMicros;         // guarded by this: first arrival created after the disruption
     private final List<Event> events = new ArrayList<>();
     private long reconnects;
@@ -161,16 +166,28 @@ public final class RowTally {
         events.add(new Event((micros.getAsLong() - runStartMicros) / 1e6, what));
     }
 
+    /** The fault disrupted the cluster now (an action that takes no time). */
+    public void disrupted(String what) {
+        disrupted(what, micros.getAsLong());
+    }
+
     /**
-     * The fault disrupted the cluster now (its last disruption, for a fault of several steps):
-     * time to recover is counted from here.
+     * The fault's action, begun at {@code beganMicros}, has taken effect now (its last disruption,
+     * for a fault of several steps). Time to recover counts from when it began; only messages
+     * created from now on show a recovery (those created while a kill was on its way still arrive).
      */
-    public synchronized void disrupted(String what) {
-        event(what);
+    public synchronized void disrupted(String what, long beganMicros) {
+        events.add(new Event((beganMicros - runStartMicros) / 1e6, what));
+        disruptionBeganMicros = beganMicros;
         disruptedMicros = micros.getAsLong();
         for (long[] byTopic : recoveredMicros) {
             java.util.Arrays.fill(byTopic, 0);
         }
+    }
+
+    /** Epoch microseconds on the row's clock, for {@link #disrupted(String, long)}. */
+    public long nowMicros() {
+        return micros.getAsLong();
     }
 
     // ---------------------------------------------------------------- the figures
@@ -205,7 +222,7 @@ public final class RowTally {
         if (disruptedMicros == Long.MAX_VALUE) {
             return null;
         }
-        long latest = disruptedMicros;
+        long latest = disruptionBeganMicros;
         for (int t = 0; t < streams.length; t++) {
             for (int s = 0; s < streams[t].length; s++) {
                 if (streams[t][s] != null) {
@@ -216,7 +233,7 @@ public final class RowTally {
                 }
             }
         }
-        return (latest - disruptedMicros) / 1e6;
+        return (latest - disruptionBeganMicros) / 1e6;
     }
 
     /** The streams that had not delivered a message created after the last disruption. */

@@ -83,6 +83,31 @@ class FaultCatalogTest {
     }
 
     @Test
+    void timeToRecoverCountsFromWhenTheActionBegan() throws Exception {
+        // bin/cluster kill returns once the process is gone: on a busy machine, seconds after SIGKILL
+        Recorder r = new Recorder("router-1", "router-2");
+        FaultContext context = r.context();
+        r.duringAction = () -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        FaultCatalog.parse("kill-router").inject(context);
+        for (int t = 0; t < r.settings.topics(); t++) {
+            context.row().sent(t, 1);
+            for (int s = 0; s < r.settings.subscribers(); s++) {
+                if (r.settings.receives(s, t)) {
+                    context.row().received(t, s, 1, Publisher.epochMicros());
+                }
+            }
+        }
+        assertThat(context.row().timeToRecoverSeconds()).isNotNull().isGreaterThanOrEqualTo(0.3);
+        assertThat(context.row().events()).extracting(RowTally.Event::what).containsExactly("kill -9 router-1");
+    }
+
+    @Test
     void rowsAreSeparatedByCommas() {
         assertThat(FaultCatalog.parseList("kill-router, kill:kafka-2@20s ,rolling-gateways")).extracting(Fault::name)
                 .containsExactly("kill-router", "kill:kafka-2@20s", "rolling-gateways");
@@ -108,6 +133,21 @@ class FaultCatalogTest {
         assertThat(r.calls).containsExactly("kill gw-2");
         assertThat(unknown.calls).containsExactly("kill gw-1");
         assertThat(unknown.events).anyMatch(e -> e.contains("cannot tell the gateway of chaos-sub-1"));
+    }
+
+    @Test
+    void anAdminApiThatDoesNotAnswerAtFirstIsAskedAgain() throws Exception {
+        Recorder r = new Recorder("gw-1", "gw-2");
+        int[] asked = {0};
+        r.locator = id -> {
+            if (++asked[0] == 1) {
+                throw new java.net.http.HttpTimeoutException("request timed out");
+            }
+            return java.util.Optional.of("gw-2");
+        };
+        FaultCatalog.parse("kill-gateway").inject(r.context());
+        assertThat(r.calls).containsExactly("kill gw-2");
+        assertThat(asked[0]).isEqualTo(2);
     }
 
     @Test
