@@ -65,30 +65,10 @@ public final class MqttBench implements Runnable {
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new MqttBench());
         List<String> scenarios = new ArrayList<>(List.of("", "Scenarios:"));
-        Scenario.builtInSummary().forEach(line -> scenarios.add(line.replace("%", "%%"))); // footers are format strings
-        for (CommandLine c : List.of(cli, cli.getSubcommands().get("run"), cli.getSubcommands().get("compare"),
-                cli.getSubcommands().get("plan"))) {
-            List<String> footer = new ArrayList<>(List.of(c.getCommandSpec().usageMessage().footer()));
-            footer.addAll(scenarios);
-            c.getCommandSpec().usageMessage().footer(footer.toArray(String[]::new));
-        }
-        cli.setParameterExceptionHandler((e, args) -> {
-            CommandLine c = e.getCommandLine();
-            String name = c.getCommandSpec().qualifiedName();
-            // a misspelt --scenario is reported as the typo, not as the missing option it causes
-            String message = e instanceof CommandLine.MissingParameterException && !c.getUnmatchedArguments().isEmpty()
-                    ? new CommandLine.UnmatchedArgumentException(c, c.getUnmatchedArguments()).getMessage() : e.getMessage();
-            c.getErr().println(name + ": " + message + " (see bin/" + name + " --help)");
-            return 2;
-        });
-        cli.setExecutionExceptionHandler((e, c, parsed) -> {
-            boolean badInput = e instanceof IllegalArgumentException;
-            String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-            c.getErr().println(c.getCommandSpec().qualifiedName() + ": "
-                    + (badInput ? message : e.getClass().getSimpleName() + ": " + message));
-            return badInput ? 2 : 1;
-        });
-        return cli;
+        scenarios.addAll(Scenario.builtInSummary());
+        CommandLines.appendToFooter(List.of(cli, cli.getSubcommands().get("run"), cli.getSubcommands().get("compare"),
+                cli.getSubcommands().get("plan")), scenarios);
+        return CommandLines.withOneLineErrors(cli);
     }
 
     /** The arguments after this subcommand's name, as typed: what the driver passes to its workers. */

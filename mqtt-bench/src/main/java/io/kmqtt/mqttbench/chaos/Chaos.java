@@ -1,5 +1,6 @@
 package io.kmqtt.mqttbench.chaos;
 
+import io.kmqtt.mqttbench.CommandLines;
 import io.kmqtt.mqttbench.DurationConverter;
 import io.kmqtt.mqttbench.MqttBench.Help;
 
@@ -47,26 +48,9 @@ public final class Chaos implements Runnable {
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Chaos());
         List<String> footer = new ArrayList<>(List.of("", "Scenarios and faults (--scenario NAME, --fault NAME):"));
-        FaultCatalog.summary().forEach(line -> footer.add(line.replace("%", "%%")));
-        for (CommandLine c : List.of(cli, cli.getSubcommands().get("run"))) {
-            List<String> all = new ArrayList<>(List.of(c.getCommandSpec().usageMessage().footer()));
-            all.addAll(footer);
-            c.getCommandSpec().usageMessage().footer(all.toArray(String[]::new));
-        }
-        cli.setParameterExceptionHandler((e, args) -> {
-            CommandLine c = e.getCommandLine();
-            c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + e.getMessage() + " (see bin/"
-                    + c.getCommandSpec().qualifiedName() + " --help)");
-            return 2;
-        });
-        cli.setExecutionExceptionHandler((e, c, parsed) -> {
-            boolean badInput = e instanceof IllegalArgumentException;
-            String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-            c.getErr().println(c.getCommandSpec().qualifiedName() + ": "
-                    + (badInput ? message : e.getClass().getSimpleName() + ": " + message));
-            return badInput ? 2 : 1;
-        });
-        return cli;
+        footer.addAll(FaultCatalog.summary());
+        CommandLines.appendToFooter(List.of(cli, cli.getSubcommands().get("run")), footer);
+        return CommandLines.withOneLineErrors(cli);
     }
 
     @Command(name = "list", description = "Lists the scenarios and faults.")

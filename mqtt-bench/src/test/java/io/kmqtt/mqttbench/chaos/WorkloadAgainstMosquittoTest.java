@@ -138,10 +138,10 @@ class WorkloadAgainstMosquittoTest {
         assertThat(stall.timeToRecoverSeconds()).isNotNull().isGreaterThan(4.0);
         FaultRow restart = report.rows().get(2);
         assertThat(restart.reconnects()).isGreaterThanOrEqualTo(5);
-        if (restart.sessionsLost() > 0) {
-            assertThat(restart.lostAfterAck()).as("what the dropped sessions held").isPositive();
-        } else {
-            assertThat(restart.lost()).isZero();
-        }
+        // mosquitto without persistence forgets every session when it stops; whether messages are
+        // lost depends on who reconnects first (publishers or subscribing again), so only this is certain:
+        assertThat(restart.sessionsLost()).as("every subscriber found its session gone").isEqualTo(3);
+        assertThat(restart.lostAfterAck()).as("everything was acknowledged in the end").isEqualTo(restart.lost());
+        assertThat(restart.timeToRecoverSeconds()).as("every stream delivered again once subscribed again").isNotNull();
     }
 }
