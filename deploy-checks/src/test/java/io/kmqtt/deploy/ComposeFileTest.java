@@ -138,9 +138,38 @@ class ComposeFileTest {
             }
             targets.forEach(t -> assertThat(services.has(t)).as("%s depends on unknown service %s", e.getKey(), t).isTrue());
         });
-        assertThat(dependencies("mqtt-gateway")).contains("kafka", "auth-service");
-        assertThat(dependencies("routing-service")).contains("kafka");
+        assertThat(dependencies("mqtt-gateway")).contains("kafka-1", "kafka-2", "kafka-3", "auth-service");
+        assertThat(dependencies("routing-service")).contains("kafka-1", "kafka-2", "kafka-3");
         assertThat(dependencies("auth-service")).contains("redis");
+    }
+
+    /** Issue #15: one Kafka node can die without losing an acknowledged message or stopping the cluster. */
+    @Test
+    void kafkaIsThreeKraftNodesWithReplicationFactor3AndTwoInSyncReplicas() {
+        List<String> nodes = new java.util.ArrayList<>();
+        services.fields().forEachRemaining(e -> {
+            if (e.getValue().path("image").asText("").startsWith("apache/kafka")) {
+                nodes.add(e.getKey());
+                Map<String, String> env = environment(e.getValue());
+                assertThat(env).as(e.getKey()).containsEntry("KAFKA_MIN_INSYNC_REPLICAS", "2")
+                        .containsEntry("KAFKA_DEFAULT_REPLICATION_FACTOR", "3")
+                        .containsEntry("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "3")
+                        .containsEntry("KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE", "false")
+                        .containsEntry("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://" + e.getKey() + ":9092");
+                assertThat(env.get("KAFKA_CONTROLLER_QUORUM_VOTERS")).as(e.getKey())
+                        .isEqualTo("1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093")
+                        .contains(env.get("KAFKA_NODE_ID") + "@" + e.getKey() + ":9093");
+            }
+        });
+        assertThat(nodes).containsExactlyInAnyOrder("kafka-1", "kafka-2", "kafka-3");
+        services.fields().forEachRemaining(e -> {
+            Map<String, String> env = environment(e.getValue());
+            if (isKmqtt(e.getValue()) && env.containsKey("BUS_KAFKA_BOOTSTRAP_SERVERS")) {
+                assertThat(env.get("BUS_KAFKA_BOOTSTRAP_SERVERS").split(",")).as(e.getKey())
+                        .containsExactlyInAnyOrder("kafka-1:9092", "kafka-2:9092", "kafka-3:9092");
+                assertThat(env).as(e.getKey()).containsEntry("BUS_KAFKA_REPLICATION_FACTOR", "3");
+            }
+        });
     }
 
     @Test

@@ -161,17 +161,6 @@ final class LoadOptions {
         return value;
     }
 
-    static final class DurationConverter implements ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            try {
-                return Scenario.duration(value);
-            } catch (RuntimeException e) {
-                throw new TypeConversionException("'" + value + "' is not a duration such as 250ms, 30s, 5m or 1h");
-            }
-        }
-    }
-
     static final class FractionConverter implements ITypeConverter<Double> {
         @Override
         public Double convert(String value) {

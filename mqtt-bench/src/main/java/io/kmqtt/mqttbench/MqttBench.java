@@ -38,7 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class MqttBench implements Runnable {
 
     /** -h, --help on every command (picocli's standard mixin would add a -V that has no version to print). */
-    static final class Help {
+    public static final class Help {
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
         boolean help;
     }
@@ -65,30 +65,10 @@ public final class MqttBench implements Runnable {
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new MqttBench());
         List<String> scenarios = new ArrayList<>(List.of("", "Scenarios:"));
-        Scenario.builtInSummary().forEach(line -> scenarios.add(line.replace("%", "%%"))); // footers are format strings
-        for (CommandLine c : List.of(cli, cli.getSubcommands().get("run"), cli.getSubcommands().get("compare"),
-                cli.getSubcommands().get("plan"))) {
-            List<String> footer = new ArrayList<>(List.of(c.getCommandSpec().usageMessage().footer()));
-            footer.addAll(scenarios);
-            c.getCommandSpec().usageMessage().footer(footer.toArray(String[]::new));
-        }
-        cli.setParameterExceptionHandler((e, args) -> {
-            CommandLine c = e.getCommandLine();
-            String name = c.getCommandSpec().qualifiedName();
-            // a misspelt --scenario is reported as the typo, not as the missing option it causes
-            String message = e instanceof CommandLine.MissingParameterException && !c.getUnmatchedArguments().isEmpty()
-                    ? new CommandLine.UnmatchedArgumentException(c, c.getUnmatchedArguments()).getMessage() : e.getMessage();
-            c.getErr().println(name + ": " + message + " (see bin/" + name + " --help)");
-            return 2;
-        });
-        cli.setExecutionExceptionHandler((e, c, parsed) -> {
-            boolean badInput = e instanceof IllegalArgumentException;
-            String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-            c.getErr().println(c.getCommandSpec().qualifiedName() + ": "
-                    + (badInput ? message : e.getClass().getSimpleName() + ": " + message));
-            return badInput ? 2 : 1;
-        });
-        return cli;
+        scenarios.addAll(Scenario.builtInSummary());
+        CommandLines.appendToFooter(List.of(cli, cli.getSubcommands().get("run"), cli.getSubcommands().get("compare"),
+                cli.getSubcommands().get("plan")), scenarios);
+        return CommandLines.withOneLineErrors(cli);
     }
 
     /** The arguments after this subcommand's name, as typed: what the driver passes to its workers. */
@@ -212,7 +192,7 @@ public final class MqttBench implements Runnable {
         @Option(names = "--targets", paramLabel = "T,...", description = "Which brokers, in this order; the last is the reference of the ratios.")
         String targets = "standalone,cluster,mosquitto";
 
-        @Option(names = "--warmup", paramLabel = "DURATION", converter = LoadOptions.DurationConverter.class,
+        @Option(names = "--warmup", paramLabel = "DURATION", converter = DurationConverter.class,
                 description = "Run the scenario unmeasured this long against each target first (JIT warm-up).")
         Duration warmup;
 
