@@ -84,16 +84,23 @@ public final class Topics {
      * by a filter starting with a wildcard (MQTT-4.7.2-1). Walks both strings once, no allocation.
      */
     public static boolean matches(String filter, String topic) {
-        if (!topic.isEmpty() && topic.charAt(0) == '$' && !filter.isEmpty()
-                && (filter.charAt(0) == SINGLE_LEVEL_WILDCARD || filter.charAt(0) == MULTI_LEVEL_WILDCARD)) {
+        return matches(filter, 0, filter.length(), topic);
+    }
+
+    /**
+     * {@link #matches(String, String)} for the filter held in {@code filters} from {@code from}
+     * (inclusive) to {@code to} (exclusive): lets many filters share one string (an ACL's rules).
+     */
+    public static boolean matches(String filters, int from, int to, String topic) {
+        if (!topic.isEmpty() && topic.charAt(0) == '$' && from < to
+                && (filters.charAt(from) == SINGLE_LEVEL_WILDCARD || filters.charAt(from) == MULTI_LEVEL_WILDCARD)) {
             return false;
         }
-        int f = 0;
+        int f = from;
         int t = 0;
-        int fLen = filter.length();
         int tLen = topic.length();
-        while (f < fLen) {
-            char fc = filter.charAt(f);
+        while (f < to) {
+            char fc = filters.charAt(f);
             if (fc == MULTI_LEVEL_WILDCARD) {
                 return true; // '#' matches the parent level and everything below it (MQTT-4.7.1-2)
             }
@@ -103,27 +110,27 @@ public final class Topics {
                 }
                 f++;
             } else {
-                while (f < fLen && t < tLen && filter.charAt(f) != SEPARATOR && topic.charAt(t) != SEPARATOR) {
-                    if (filter.charAt(f) != topic.charAt(t)) {
+                while (f < to && t < tLen && filters.charAt(f) != SEPARATOR && topic.charAt(t) != SEPARATOR) {
+                    if (filters.charAt(f) != topic.charAt(t)) {
                         return false;
                     }
                     f++;
                     t++;
                 }
-                boolean fLevelEnd = f == fLen || filter.charAt(f) == SEPARATOR;
+                boolean fLevelEnd = f == to || filters.charAt(f) == SEPARATOR;
                 boolean tLevelEnd = t == tLen || topic.charAt(t) == SEPARATOR;
                 if (!fLevelEnd || !tLevelEnd) {
                     return false;
                 }
             }
             // Both are now at the end of a level.
-            if (f == fLen) {
+            if (f == to) {
                 return t == tLen;
             }
             // filter has a separator at f
             if (t == tLen) {
                 // "a/#" matches "a": the rest of the filter must be exactly "/#"
-                return f + 2 == fLen && filter.charAt(f + 1) == MULTI_LEVEL_WILDCARD;
+                return f + 2 == to && filters.charAt(f + 1) == MULTI_LEVEL_WILDCARD;
             }
             f++;
             t++;

@@ -87,4 +87,88 @@ class PermissionsTest {
         assertThat(p.canSubscribe("$share/workers/other")).isFalse();
         assertThat(p.canSubscribe("$share/jobs")).as("no filter after the group").isFalse();
     }
+
+    @Test
+    void equalResolvedRulesAreOneSharedInstance() {
+        List<AclRule> rules = List.of(new AclRule("topic/device_user7/t_1", 3), new AclRule("topic/device_user7/t_2", 1));
+        Permissions device = of(rules, "user7", "device-7");
+        Permissions mobile = of(List.of(new AclRule("topic/device_user7/t_1", 3), new AclRule("topic/device_user7/t_2", 1)),
+                "user7", "mobile-7");
+        assertThat(mobile).isSameAs(device);
+        assertThat(device.rules()).containsExactlyElementsOf(rules);
+    }
+
+    @Test
+    void sharingNeverGivesOneClientAnothersRules() {
+        Permissions u7 = of(List.of(new AclRule("topic/device_user7/t_1", 3)), "user7", "c");
+        Permissions u8 = of(List.of(new AclRule("topic/device_user8/t_1", 3)), "user8", "c");
+        assertThat(u8).isNotSameAs(u7);
+        assertThat(u7.canPublish("topic/device_user8/t_1")).isFalse();
+        assertThat(u8.canPublish("topic/device_user7/t_1")).isFalse();
+
+        // The same templates resolve to different rules per user and per client id.
+        List<AclRule> templates = List.of(new AclRule("users/%u/#", 3), new AclRule("clients/%c/in", 1));
+        Permissions alice = of(templates, "alice", "phone");
+        Permissions bob = of(templates, "bob", "phone");
+        Permissions alicesTablet = of(templates, "alice", "tablet");
+        assertThat(bob).isNotSameAs(alice);
+        assertThat(alicesTablet).isNotSameAs(alice);
+        assertThat(bob.canPublish("users/alice/x")).isFalse();
+        assertThat(alicesTablet.canSubscribe("clients/phone/in")).isFalse();
+        assertThat(alicesTablet.canSubscribe("clients/tablet/in")).isTrue();
+
+        // Same rules, different flags: not shared.
+        List<AclRule> rules = List.of(new AclRule("a/#", 3));
+        Permissions plain = Permissions.resolve(false, rules, "u", "c", false);
+        assertThat(Permissions.resolve(true, rules, "u", "c", false)).isNotSameAs(plain);
+        assertThat(Permissions.resolve(false, rules, "u", "c", true)).isNotSameAs(plain);
+        assertThat(Permissions.resolve(false, rules, "u", "c", true).canPublish("b")).isTrue();
+        assertThat(plain.canPublish("b")).isFalse();
+    }
+
+    @Test
+    void ruleOrderAndAccessAreKept() {
+        Permissions p = of(List.of(new AclRule("b/#", AclRule.PUBLISH), new AclRule("a/#", AclRule.SUBSCRIBE)), "u", "c");
+        assertThat(p.rules()).containsExactly(new AclRule("b/#", AclRule.PUBLISH), new AclRule("a/#", AclRule.SUBSCRIBE));
+        assertThat(of(List.of(new AclRule("a/#", AclRule.SUBSCRIBE), new AclRule("b/#", AclRule.PUBLISH)), "u", "c"))
+                .as("another order is another rule list").isNotSameAs(p);
+    }
+
+    @Test
+    void aRuleWithANullCharacterIsDroppedSinceNoTopicCanMatchIt() {
+        Permissions p = of(List.of(new AclRule("a\u0000b", 3), new AclRule("c", 3)), "u", "c");
+        assertThat(p.rules()).containsExactly(new AclRule("c", 3));
+        assertThat(p.canPublish("c")).isTrue();
+    }
+
+    @Test
+    void permissionsNobodyHoldsAreForgotten() throws Exception {
+        int before = Permissions.internedCount();
+        for (int i = 0; i < 1_000; i++) {
+            of(List.of(new AclRule("gone/" + i + "/#", 3)), "u" + i, "c");
+        }
+        for (int attempt = 0; attempt < 50 && Permissions.internedCount() > before + 100; attempt++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertThat(Permissions.internedCount()).isLessThan(before + 100);
+    }
+
+    @Test
+    void concurrentResolutionsOfTheSameRulesAgreeOnOneInstance() throws Exception {
+        List<AclRule> rules = List.of(new AclRule("race/%u/#", 3));
+        Permissions[] got = new Permissions[8];
+        Thread[] threads = new Thread[got.length];
+        for (int i = 0; i < threads.length; i++) {
+            int k = i;
+            threads[i] = new Thread(() -> got[k] = of(rules, "racer", "c" + k));
+            threads[i].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        for (Permissions p : got) {
+            assertThat(p).isSameAs(got[0]);
+        }
+    }
 }
