@@ -1,6 +1,6 @@
 package io.kmqtt.bench;
 
-import io.kmqtt.auth.service.PasswordHashing;
+import io.kmqtt.auth.core.PasswordHashing;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,5 +1,6 @@
 package io.kmqtt.auth.config;
 
+import io.kmqtt.auth.store.RedisCredentialStore;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -33,15 +34,15 @@ public interface AuthConfig {
 
     interface Redis {
         /** Fetches the password (and salt, if salted) of user %u. */
-        @WithDefault("HMGET mqtt_user:%u password")
+        @WithDefault(RedisCredentialStore.DEFAULT_AUTH_CMD)
         String authCmd();
 
         /** Fetches the superuser flag ("1" means superuser). */
-        @WithDefault("HGET mqtt_user:%u is_superuser")
+        @WithDefault(RedisCredentialStore.DEFAULT_SUPER_CMD)
         String superCmd();
 
         /** Fetches the ACL hash: field = topic filter, value = 1 subscribe, 2 publish, 3 both. */
-        @WithDefault("HGETALL mqtt_acl:%u")
+        @WithDefault(RedisCredentialStore.DEFAULT_ACL_CMD)
         String aclCmd();
 
         /** Upper bound for one CONNECT's Redis calls; beyond it the answer is "server unavailable". */

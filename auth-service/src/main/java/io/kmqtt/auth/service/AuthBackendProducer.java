@@ -1,13 +1,14 @@
 package io.kmqtt.auth.service;
 
 import io.kmqtt.auth.config.AuthConfig;
+import io.kmqtt.auth.core.CredentialAuthenticator;
 import io.kmqtt.auth.metrics.AuthMetrics;
 import io.kmqtt.auth.store.CredentialStore;
 import io.kmqtt.auth.store.FileCredentialStore;
 import io.kmqtt.auth.store.RedisCredentialStore;
 import io.kmqtt.core.auth.AuthBackend;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.redis.client.Redis;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
@@ -16,8 +17,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Chooses the credential store: Redis when {@code quarkus.redis.hosts} is set, else the users and
@@ -37,7 +36,9 @@ public class AuthBackendProducer {
         AuthMetrics metrics;
         if (redisHosts.isPresent()) {
             metrics = new AuthMetrics(registry, "redis");
-            store = metrics.timing(new RedisCredentialStore(redis.get(), config.redis(), redisHosts.get()));
+            AuthConfig.Redis commands = config.redis();
+            store = metrics.timing(new RedisCredentialStore(redis.get(), new RedisCredentialStore.Commands(commands.authCmd(),
+                    commands.superCmd(), commands.aclCmd(), commands.timeout()), redisHosts.get()));
         } else if (config.usersFile().isPresent()) {
             metrics = new AuthMetrics(registry, "file");
             store = metrics.timing(FileCredentialStore.load(config.usersFile().get(), config.aclFile().orElse(null)));
@@ -45,18 +46,14 @@ public class AuthBackendProducer {
             LOG.info("no credential store configured (set QUARKUS_REDIS_HOSTS or AUTH_USERS_FILE)");
             return AuthBackend.none();
         }
-        if (!config.aclNomatch().equals("allow") && !config.aclNomatch().equals("deny")) {
-            throw new IllegalArgumentException("auth.acl-nomatch must be 'allow' or 'deny': " + config.aclNomatch());
+        CredentialAuthenticator authenticator;
+        try {
+            authenticator = CredentialAuthenticator.create(store, config.passwordHash(), config.aclNomatch());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("auth.password-hash / auth.acl-nomatch: " + e.getMessage(), e);
         }
-        PasswordHashing hashing = PasswordHashing.parse(config.passwordHash());
-        ExecutorService slowHashes = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
-            Thread t = new Thread(r, "password-hashing");
-            t.setDaemon(true);
-            return t;
-        });
         LOG.infof("authenticating against %s, passwords hashed as %s, ACL no-match: %s", store.describe(),
-                hashing.spec(), config.aclNomatch());
-        return new AuthBackend(store.describe(), metrics.counting(new CredentialAuthenticator(store, hashing, slowHashes,
-                config.aclNomatch().equals("allow"))));
+                authenticator.passwordHash(), config.aclNomatch());
+        return new AuthBackend(store.describe(), metrics.counting(authenticator));
     }
 }

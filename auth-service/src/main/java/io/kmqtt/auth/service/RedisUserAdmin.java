@@ -1,6 +1,7 @@
 package io.kmqtt.auth.service;
 
 import io.kmqtt.auth.config.AuthConfig;
+import io.kmqtt.auth.core.PasswordHashing;
 import io.kmqtt.core.auth.AclRule;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;

@@ -1,6 +1,6 @@
 package io.kmqtt.auth.tools;
 
-import io.kmqtt.auth.service.PasswordHashing;
+import io.kmqtt.auth.core.PasswordHashing;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;

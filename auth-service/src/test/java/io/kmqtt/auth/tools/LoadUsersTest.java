@@ -1,7 +1,7 @@
 package io.kmqtt.auth.tools;
 
 import io.kmqtt.auth.config.AuthConfig;
-import io.kmqtt.auth.service.PasswordHashing;
+import io.kmqtt.auth.core.PasswordHashing;
 import io.kmqtt.testinfra.RedisServer;
 import io.smallrye.config.WithDefault;
 import org.junit.jupiter.api.Test;

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
+import io.kmqtt.auth.store.RedisCredentialStore;
 import io.kmqtt.core.routing.SharedStrategy;
 
 import java.time.Duration;
@@ -106,9 +107,69 @@ public interface GatewayConfig {
         /** Base URL of the auth-service, e.g. http://auth-service:8090. Unset: no remote authentication. */
         Optional<String> serviceUrl();
 
-        /** Upper bound for one CONNECT's authentication; beyond it the client gets "server unavailable". */
-        @WithDefault("3s")
+        /**
+         * Upper bound for one CONNECT's authentication, waiting included; beyond it the client gets
+         * "server unavailable". A CONNECT queued behind a busy auth-service waits rather than being
+         * refused: a refusal makes the client come back later with the same work.
+         */
+        @WithDefault("10s")
         Duration timeout();
+
+        /**
+         * HTTP version of the calls to the auth-service: {@code 2} (cleartext HTTP/2 with prior
+         * knowledge: every CONNECT in flight is a stream on a few connections, none waits for a free
+         * connection) or {@code 1.1} (a keep-alive pool of {@code mqtt.auth.http-pool-size}
+         * connections, one call at a time each).
+         */
+        @WithDefault("2")
+        String httpVersion();
+
+        /** Connections to the auth-service: HTTP/1.1 pool size; with HTTP/2, connections the streams are spread over. */
+        @WithDefault("4")
+        int httpPoolSize();
+
+        Redis redis();
+
+        /**
+         * The gateway reads users and ACLs from Redis itself, in the auth-service's layout and with its
+         * semantics, instead of asking the auth-service over HTTP: about half the CPU of a CONNECT
+         * (see docs/benchmarks.md). Takes precedence over {@code mqtt.auth.service-url}.
+         */
+        interface Redis {
+            /** Redis holding {@code mqtt_user:<u>} and {@code mqtt_acl:<u>}, e.g. redis://redis:6379. Unset: not used. */
+            Optional<String> url();
+
+            /** How stored passwords are hashed, as the auth-service's {@code auth.password-hash}. */
+            @WithDefault("sha256")
+            String passwordHash();
+
+            /** What a topic no ACL rule matches gets: {@code deny} or {@code allow} (the auth-service's {@code auth.acl-nomatch}). */
+            @WithDefault("deny")
+            String aclNomatch();
+
+            /** Fetches the password (and salt, if salted) of user %u. */
+            @WithDefault(RedisCredentialStore.DEFAULT_AUTH_CMD)
+            String authCmd();
+
+            /** Fetches the superuser flag ("1" means superuser). */
+            @WithDefault(RedisCredentialStore.DEFAULT_SUPER_CMD)
+            String superCmd();
+
+            /** Fetches the ACL hash: field = topic filter, value = 1 subscribe, 2 publish, 3 both. */
+            @WithDefault(RedisCredentialStore.DEFAULT_ACL_CMD)
+            String aclCmd();
+
+            /**
+             * Upper bound for one CONNECT's Redis round trip, the wait for a pooled connection
+             * included; beyond it the answer is "server unavailable".
+             */
+            @WithDefault("5s")
+            Duration timeout();
+
+            /** Pooled Redis connections; each CONNECT borrows one for its single batch of three commands. */
+            @WithDefault("16")
+            int poolSize();
+        }
     }
 
     /** Largest MQTT packet accepted, in bytes (Vert.x's own default is 8 KB). */

@@ -1,4 +1,4 @@
-package io.kmqtt.auth.service;
+package io.kmqtt.auth.core;
 
 import io.kmqtt.auth.store.CredentialStore;
 import io.kmqtt.auth.store.StoreUnavailableException;
@@ -11,6 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
@@ -42,6 +44,32 @@ public final class CredentialAuthenticator implements Authenticator {
         this.slowHashes = slowHashes;
         this.allowOnNoMatch = allowOnNoMatch;
         this.warn = warn;
+    }
+
+    /**
+     * The authenticator the auth-service and an in-process gateway build from their configuration,
+     * with a worker pool (one thread per core) for slow hashes.
+     *
+     * @param passwordHash {@code auth.password-hash} syntax, e.g. {@code sha256}
+     * @param aclNomatch   {@code deny} or {@code allow}
+     * @throws IllegalArgumentException for a hash or policy that is not one of those
+     */
+    public static CredentialAuthenticator create(CredentialStore store, String passwordHash, String aclNomatch) {
+        if (!aclNomatch.equals("allow") && !aclNomatch.equals("deny")) {
+            throw new IllegalArgumentException("the ACL no-match policy must be 'allow' or 'deny': " + aclNomatch);
+        }
+        PasswordHashing hashing = PasswordHashing.parse(passwordHash);
+        ExecutorService slowHashes = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
+            Thread t = new Thread(r, "password-hashing");
+            t.setDaemon(true);
+            return t;
+        });
+        return new CredentialAuthenticator(store, hashing, slowHashes, aclNomatch.equals("allow"));
+    }
+
+    /** The password hashing in force, for the start-up log. */
+    public String passwordHash() {
+        return hashing.spec();
     }
 
     @Override

@@ -1,17 +1,18 @@
 package io.kmqtt.auth.store;
 
-import io.kmqtt.auth.config.AuthConfig;
 import io.kmqtt.core.auth.AclRule;
-import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.redis.client.Redis;
-import io.vertx.mutiny.redis.client.Request;
-import io.vertx.mutiny.redis.client.Response;
-import io.vertx.mutiny.redis.client.Command;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Users in Redis with the emq_auth_redis layout, read with the configured commands: by default
@@ -22,30 +23,48 @@ import java.util.concurrent.CompletionStage;
  */
 public final class RedisCredentialStore implements CredentialStore {
 
+    /** emq_auth_redis's default commands. */
+    public static final String DEFAULT_AUTH_CMD = "HMGET mqtt_user:%u password";
+    public static final String DEFAULT_SUPER_CMD = "HGET mqtt_user:%u is_superuser";
+    public static final String DEFAULT_ACL_CMD = "HGETALL mqtt_acl:%u";
+
+    /**
+     * The three lookups of a CONNECT and the bound on their round trip.
+     *
+     * @param auth      fetches the password (and salt, if salted) of user %u
+     * @param superuser fetches the superuser flag ("1" means superuser)
+     * @param acl       fetches the ACL hash: field = topic filter, value = 1 subscribe, 2 publish, 3 both
+     * @param timeout   beyond it the answer is "server unavailable"
+     */
+    public record Commands(String auth, String superuser, String acl, Duration timeout) {
+    }
+
     private static final Logger LOG = Logger.getLogger(RedisCredentialStore.class);
 
     private final Redis redis;
-    private final AuthConfig.Redis config;
+    private final Commands commands;
     private final String hosts;
 
-    public RedisCredentialStore(Redis redis, AuthConfig.Redis config, String hosts) {
+    public RedisCredentialStore(Redis redis, Commands commands, String hosts) {
         this.redis = redis;
-        this.config = config;
+        this.commands = commands;
         this.hosts = hosts;
     }
 
     @Override
     public CompletionStage<StoredUser> find(String username, String clientId) {
-        List<Request> batch = List.of(request(config.authCmd(), username, clientId),
-                request(config.superCmd(), username, clientId), request(config.aclCmd(), username, clientId));
-        return redis.batch(batch)
-                .ifNoItem().after(config.timeout()).fail()
-                .onFailure().transform(e -> {
-                    LOG.warnf("Redis at %s did not answer for user '%s': %s", hosts, username, e.toString());
-                    return new StoreUnavailableException("Redis at " + hosts + " unavailable: " + e, e);
-                })
-                .map(replies -> toUser(username, replies.get(0), replies.get(1), replies.get(2)))
-                .subscribeAsCompletionStage();
+        List<Request> batch = List.of(request(commands.auth(), username, clientId),
+                request(commands.superuser(), username, clientId), request(commands.acl(), username, clientId));
+        return redis.batch(batch).toCompletionStage().toCompletableFuture()
+                .orTimeout(commands.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                .handle((replies, error) -> {
+                    if (error != null) {
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                        LOG.warnf("Redis at %s did not answer for user '%s': %s", hosts, username, cause.toString());
+                        throw new StoreUnavailableException("Redis at " + hosts + " unavailable: " + cause, cause);
+                    }
+                    return toUser(username, replies.get(0), replies.get(1), replies.get(2));
+                });
     }
 
     private static Request request(String template, String username, String clientId) {

@@ -1,6 +1,5 @@
-package io.kmqtt.auth;
+package io.kmqtt.auth.core;
 
-import io.kmqtt.auth.service.PasswordHashing;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,4 +1,4 @@
-package io.kmqtt.auth.service;
+package io.kmqtt.auth.core;
 
 import org.mindrot.jbcrypt.BCrypt;
 

@@ -1,4 +1,4 @@
-package io.kmqtt.auth.service;
+package io.kmqtt.auth.core;
 
 import io.kmqtt.auth.store.CredentialStore;
 import io.kmqtt.core.auth.AuthDecision;
