@@ -73,6 +73,8 @@ final class Cluster implements AutoCloseable {
         // before Quarkus binds it (it happened). ListenersIT covers WebSocket.
         env.put("MQTT_WS_ENABLED", "false");
         env.put("MQTT_HEARTBEAT_INTERVAL", "1s");
+        // Dozens of gateways start in a suite run: only the tests about it warm up (ReadinessIT).
+        env.put("MQTT_WARM_UP_CONNECTS", "0");
         env.putAll(extraEnv);
         ChildProcess p = launch("mqtt-gateway", id, env);
         p.awaitLogLine("listening on 127.0.0.1:" + mqttPort, Duration.ofSeconds(60));

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A gateway's and a router's readiness follow Kafka: DOWN while it is gone, UP again when it is
+ * A gateway is ready only after its warm-up. A gateway's and a router's readiness follow Kafka: DOWN while it is gone, UP again when it is
  * back, while liveness stays UP throughout. Uses a Kafka of its own, since it kills it.
  */
 class ReadinessIT {
@@ -28,8 +28,13 @@ class ReadinessIT {
             int routerPort = FreePorts.find();
             cluster.startRouter("router-1", Map.of("QUARKUS_HTTP_PORT", Integer.toString(routerPort)));
             int gatewayPort = FreePorts.find();
-            cluster.startGateway("gw-ready", Map.of("MQTT_ALLOW_ANONYMOUS", "true",
-                    "QUARKUS_HTTP_PORT", Integer.toString(gatewayPort)));
+            Cluster.Gateway gateway = cluster.startGateway("gw-ready", Map.of("MQTT_ALLOW_ANONYMOUS", "true",
+                    "QUARKUS_HTTP_PORT", Integer.toString(gatewayPort), "MQTT_WARM_UP_CONNECTS", "300"));
+            // Warm-up first, then the MQTT listener, then the HTTP port that answers the probes.
+            String log = gateway.process().log();
+            assertThat(log).contains("warmed up: 300 CONNECTs");
+            assertThat(log.indexOf("warmed up:")).isLessThan(log.indexOf("listening on 127.0.0.1"));
+            assertThat(log.indexOf("listening on 127.0.0.1")).isLessThan(log.indexOf("Listening on: http"));
 
             for (int port : new int[] {gatewayPort, routerPort}) {
                 HttpResponse<String> ready = get(port, "/q/health/ready");

@@ -22,7 +22,7 @@ public final class StandaloneBroker {
     /** Starts it and waits until its TCP listener is open; on failure nothing is left running. */
     public static ChildProcess start(String name, int port, Map<String, String> extra) throws Exception {
         Map<String, String> env = new HashMap<>(Map.of("MQTT_TCP_PORT", Integer.toString(port), "QUARKUS_HTTP_PORT", "0",
-                "MQTT_WS_PORT", "0", "JAVA_OPTS", "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
+                "MQTT_WS_PORT", "0", "MQTT_WARM_UP_CONNECTS", "0", "JAVA_OPTS", "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
         env.putAll(extra);
         Path log = Files.createDirectories(Cluster.ROOT.resolve("integration-tests/target")).resolve(name + ".log");
         ChildProcess p = ChildProcess.start(List.of(Cluster.ROOT.resolve("bin/broker").toString()), env, log);

@@ -173,6 +173,8 @@ public class MqttListener {
             sysTimer = vertx.setPeriodic(config.sysInterval().toMillis(), id -> sys.publish(status));
         }
 
+        ConnectWarmUp.run(vertx, options(config.tcp().host(), config.tcp().port()), authBackend,
+                config.warmUp().connects(), config.warmUp().timeout());
         MqttGatewayServer tcp = listen("TCP", options(config.tcp().host(), config.tcp().port()));
         LOG.infof("MQTT gateway %s listening on %s:%d (TCP%s), authentication: %s, anonymous clients %s", self,
                 config.tcp().host(), tcp.actualPort(), config.proxyProtocol() ? ", PROXY protocol" : "",

@@ -276,6 +276,23 @@ public interface GatewayConfig {
     @WithDefault("2s")
     Duration sessionHandoverTimeout();
 
+    WarmUp warmUp();
+
+    /**
+     * Before the listeners open, the gateway runs this many CONNECTs of a user that does not exist
+     * through a loopback listener and its authenticator (the auth-service or Redis), so that the
+     * first clients meet compiled code and open connections; readiness follows the listeners.
+     */
+    interface WarmUp {
+        /** CONNECTs to run; 0 turns the warm-up off. */
+        @WithDefault("3000")
+        int connects();
+
+        /** The longest the warm-up may take; the listeners open then, warm or not. */
+        @WithDefault("60s")
+        Duration timeout();
+    }
+
     /** How long a new connection may take to send CONNECT. */
     @WithDefault("10s")
     Duration connectTimeout();
