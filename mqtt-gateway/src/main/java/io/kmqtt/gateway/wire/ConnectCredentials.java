@@ -22,8 +22,11 @@ public record ConnectCredentials(String username, byte[] password) {
 
         private ConnectCredentials credentials = NONE;
 
-        ConnectCredentials credentials() {
-            return credentials;
+        /** The credentials, once: the connection keeps this handler, and should not keep a password. */
+        ConnectCredentials take() {
+            ConnectCredentials taken = credentials;
+            credentials = NONE;
+            return taken;
         }
 
         @Override

@@ -102,7 +102,7 @@ public final class MqttGatewayServer {
         KeepAlive keepAlive = new KeepAlive(pipeline);
         MqttServerConnection connection = new MqttServerConnection(soi, endpoint -> {
             keepAlive.enforce(endpoint.keepAliveTimeSeconds());
-            handler.connected(endpoint, credentials.credentials(), keepAlive, pipeline.channel());
+            handler.connected(endpoint, credentials.take(), keepAlive, pipeline.channel());
         }, errors, options);
         // Until CONNECT is handled (Vert.x then sets its own): a broken first packet ends the connection.
         soi.exceptionHandler(error -> {
