@@ -41,9 +41,17 @@ public final class ClientSession implements OutboundWindow.Events {
     private OutboundWindow outbound;
     private InboundFlow inbound;
 
-    private final Map<String, Integer> subscriptions = new ConcurrentHashMap<>();
-    /** MQTT 5 Subscription Identifiers, by filter, of the subscriptions that have one. */
-    private final Map<String, Integer> subscriptionIds = new ConcurrentHashMap<>();
+    /*
+     * Created with the first subscription that needs them, as the flows create their queues: an idle
+     * device holds one subscription or none, and few use Subscription Identifiers, so an empty map
+     * per connection is memory that millions of idle connections pay for nothing (issue #17).
+     * Volatile and created under the session's lock, so that readers on other threads (metrics,
+     * presence, deliveries) see either nothing or the whole map.
+     */
+    /** Subscription options, by filter; null until the first subscription. */
+    private volatile Map<String, Integer> subscriptions;
+    /** MQTT 5 Subscription Identifiers, by filter, of the subscriptions that have one; null until the first. */
+    private volatile Map<String, Integer> subscriptionIds;
 
     /** Messages dropped for this client, by reason; created with the first drop. */
     private EnumMap<DropReason, Long> drops;
@@ -121,11 +129,54 @@ public final class ClientSession implements OutboundWindow.Events {
         return inbound;
     }
 
+    /** Subscription options, by filter. Read only (change with {@link #putSubscription}, {@link #removeSubscription}); any thread. */
     public Map<String, Integer> subscriptions() {
+        Map<String, Integer> subs = subscriptions;
+        return subs == null ? Map.of() : subs;
+    }
+
+    /** MQTT 5 Subscription Identifiers, by filter, of the subscriptions that have one. Read only; any thread. */
+    public Map<String, Integer> subscriptionIds() {
+        Map<String, Integer> ids = subscriptionIds;
+        return ids == null ? Map.of() : ids;
+    }
+
+    /** Subscribes, or replaces the subscription to the filter; {@code subscriptionId} 0 for none. */
+    public void putSubscription(String filter, int options, int subscriptionId) {
+        Map<String, Integer> subs = subscriptions;
+        (subs != null ? subs : createSubscriptions()).put(filter, options);
+        Map<String, Integer> ids = subscriptionIds;
+        if (subscriptionId != 0) {
+            (ids != null ? ids : createSubscriptionIds()).put(filter, subscriptionId);
+        } else if (ids != null) {
+            ids.remove(filter);
+        }
+    }
+
+    /** Returns false if the session had no subscription to the filter. */
+    public boolean removeSubscription(String filter) {
+        Map<String, Integer> subs = subscriptions;
+        if (subs == null || subs.remove(filter) == null) {
+            return false;
+        }
+        Map<String, Integer> ids = subscriptionIds;
+        if (ids != null) {
+            ids.remove(filter);
+        }
+        return true;
+    }
+
+    private synchronized Map<String, Integer> createSubscriptions() {
+        if (subscriptions == null) {
+            subscriptions = new ConcurrentHashMap<>(2); // a table of 4, not 16: most hold one
+        }
         return subscriptions;
     }
 
-    public Map<String, Integer> subscriptionIds() {
+    private synchronized Map<String, Integer> createSubscriptionIds() {
+        if (subscriptionIds == null) {
+            subscriptionIds = new ConcurrentHashMap<>(2);
+        }
         return subscriptionIds;
     }
 
@@ -135,6 +186,8 @@ public final class ClientSession implements OutboundWindow.Events {
      */
     public Outbound outboundFor(Delivery d) {
         Envelope m = d.message();
+        Map<String, Integer> subscriptions = subscriptions();
+        Map<String, Integer> subscriptionIds = subscriptionIds();
         MatchedSubscriptions match = new MatchedSubscriptions();
         String share = null;
         if (d.isShared()) {

@@ -71,12 +71,7 @@ public class LocalSubscriptions {
      * subscription carry to the client.
      */
     public CompletionStage<Void> subscribe(ClientSession session, String filter, int options, int subscriptionId) {
-        session.subscriptions().put(filter, options);
-        if (subscriptionId != 0) {
-            session.subscriptionIds().put(filter, subscriptionId);
-        } else {
-            session.subscriptionIds().remove(filter);
-        }
+        session.putSubscription(filter, options, subscriptionId);
         if (SharedSubscription.isShared(filter)) {
             synchronized (stripe(filter)) {
                 CopyOnWriteArrayList<ClientSession> members = sharedMembers.computeIfAbsent(filter, f -> new CopyOnWriteArrayList<>());
@@ -93,10 +88,9 @@ public class LocalSubscriptions {
 
     /** Unsubscribes; returns null if the session was not subscribed to the filter. */
     public CompletionStage<Void> unsubscribe(ClientSession session, String filter) {
-        if (session.subscriptions().remove(filter) == null) {
+        if (!session.removeSubscription(filter)) {
             return null;
         }
-        session.subscriptionIds().remove(filter);
         if (SharedSubscription.isShared(filter)) {
             synchronized (stripe(filter)) {
                 List<ClientSession> members = sharedMembers.get(filter);
