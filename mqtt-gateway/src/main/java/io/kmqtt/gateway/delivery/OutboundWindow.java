@@ -197,12 +197,13 @@ public final class OutboundWindow {
                 return DONE;
             }
             boolean full = isFull();
-            if (full && mayDrop) {
+            // A client stuck for stuckAfter holds nobody back any more: what it has no room for is dropped.
+            if (full && (mayDrop || isStuck(clock.getAsLong()))) {
                 events.dropped(DropReason.QUEUE_FULL, 1);
                 return DONE;
             }
             enqueue(message);
-            if (full && !isStuck(clock.getAsLong())) {
+            if (full) {
                 CompletableFuture<Void> room = new CompletableFuture<>();
                 if (pushedBack == null) {
                     pushedBack = new ArrayList<>();

@@ -273,7 +273,10 @@ class OutboundWindowTest {
         clock.addAndGet(5_001);
         w.releaseIfStuck();
         assertThat(acks).allMatch(a -> a.toCompletableFuture().isDone());
+        int queued = w.queueLength();
         assertThat(w.offerOrPushBack(live(9, 1), false).toCompletableFuture()).as("a stuck client holds nobody").isDone();
+        assertThat(w.queueLength()).as("and its queue does not grow").isEqualTo(queued);
+        assertThat(counts.dropped).containsEntry(DropReason.QUEUE_FULL, 1);
     }
 
     @Test
