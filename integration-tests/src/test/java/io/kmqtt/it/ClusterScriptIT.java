@@ -153,8 +153,20 @@ class ClusterScriptIT {
         return found;
     }
 
+    /**
+     * Running or paused, as bin/cluster judges it: a process that exited but that its parent (init,
+     * once bin/cluster is gone) has not reaped yet is a zombie, which ProcessHandle still calls alive.
+     */
     private static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException gone) {
+            return false;
+        }
     }
 
     private static String run(Duration timeout, String... args) throws Exception {
