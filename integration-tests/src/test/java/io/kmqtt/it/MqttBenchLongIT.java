@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** bin/mqtt-bench against the standalone broker: a tiny run whose report must add up. */
-class MqttBenchIT {
+class MqttBenchLongIT {
 
     private static ChildProcess broker;
     private static int port;

@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * printed. Against Mosquitto, whose queue is made large enough here, nothing may be lost: that
  * holds the tool to not inventing loss.
  */
-class StreamBenchIT {
+class StreamBenchLongIT {
 
     private static final int PAIRS = 2;
     private static final int COUNT = 5_000;
