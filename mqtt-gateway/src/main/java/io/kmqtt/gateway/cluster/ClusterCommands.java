@@ -16,6 +16,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -71,31 +72,28 @@ public class ClusterCommands {
     /**
      * A connection of this client id is about to be registered here: from now until its TAKEOVER
      * ({@link #announceConnected}) is read back, takeovers that other gateways announced earlier
-     * leave this client id alone here. Call before the connection is registered, then either
-     * {@link #announceConnected} or {@link #notAnnounced}.
+     * leave this client id alone here. Call before the connection is registered, then
+     * {@link #announceConnected}.
      */
     public void announcing(String clientId) {
         unreadAnnouncements.merge(clientId, 1, Integer::sum);
     }
 
-    /** The connection {@link #announcing} was about went away before it was accepted: no TAKEOVER follows. */
-    public void notAnnounced(String clientId) {
-        announcementRead(clientId);
-    }
-
     /**
      * Tells the other gateways that this client id is now connected here, so they drop its older
      * connection, and save its session for this gateway (or, with discard, drop that too).
+     * Completes once the announcement is in the commands channel, or could not be written.
      */
-    public void announceConnected(String clientId, boolean discard) {
+    public CompletionStage<Void> announceConnected(String clientId, boolean discard) {
         ClusterCommand.Type type = discard ? ClusterCommand.Type.TAKEOVER_DISCARD : ClusterCommand.Type.TAKEOVER;
-        bus.broadcast(new ClusterCommand(type, clientId, self.toString(), null, 0).encode())
-                .whenComplete((ok, error) -> {
+        return bus.broadcast(new ClusterCommand(type, clientId, self.toString(), null, 0).encode())
+                .handle((ok, error) -> {
                     if (error != null) {
                         announcementRead(clientId); // it is not in the channel: nothing to wait for
                         LOG.warnf("client '%s': takeover not announced (an older connection on another gateway stays"
                                 + " open until it ends): %s", clientId, error.getMessage());
                     }
+                    return null;
                 });
     }
 

@@ -293,20 +293,47 @@ public class ConnectHandler {
                         "sent a packet the gateway cannot accept: " + error.getMessage());
             }
         });
-        endpoint.closeHandler(v -> lifecycle.closed(session, normalDisconnect[0]));
+        // Until CONNACK is sent, a close only marks the connection: the session's start finishes first.
+        ConnackState state = new ConnackState();
+        endpoint.closeHandler(v -> {
+            if (state.connackSent) {
+                lifecycle.closed(session, normalDisconnect[0]);
+            } else {
+                state.closedBefore = true;
+            }
+        });
 
         SessionLifecycle.Start start = lifecycle.begin(session, endpoint.isCleanSession());
-        try {
-            endpoint.accept(start.sessionPresent(), connackProperties(endpoint, serverKeepAlive, requestedExpiry, expiry));
-        } catch (IllegalStateException gone) {
-            lifecycle.abandoned(session); // the client hung up during authentication
-            return;
-        }
-        metrics.connected();
-        if (serverKeepAlive > 0) {
-            keepAlive.enforce(serverKeepAlive); // MQTT 5: what CONNACK told it (section 3.1.2.10); 3.1.1: untold
-        }
-        lifecycle.connected(session, start);
+        MqttProperties connack = connackProperties(endpoint, serverKeepAlive, requestedExpiry, expiry);
+        lifecycle.announce(session, start).whenComplete((ok, error) -> session.onLoop(() -> {
+            boolean sent = !state.closedBefore;
+            if (sent) {
+                try {
+                    endpoint.accept(start.sessionPresent(), connack);
+                } catch (IllegalStateException gone) {
+                    sent = false;
+                }
+            }
+            state.connackSent = true;
+            if (sent) {
+                metrics.connected();
+                if (serverKeepAlive > 0) {
+                    keepAlive.enforce(serverKeepAlive); // MQTT 5: what CONNACK told it (section 3.1.2.10); 3.1.1: untold
+                }
+            }
+            lifecycle.connected(session, start);
+            if (!sent) {
+                // The client hung up before its CONNACK. Its takeover is announced, so the session goes
+                // on as one whose connection closed at once (parked, handed over or dropped), will unsent.
+                lifecycle.closed(session, true);
+            }
+        }));
+    }
+
+    /** Whether CONNACK went out, and whether the connection closed before it did; used on the connection's event loop. */
+    private static final class ConnackState {
+        boolean connackSent;
+        boolean closedBefore;
     }
 
     /** The session of an accepted connection, with its outbound and inbound flows on the connection's channel. */

@@ -173,20 +173,21 @@ public class PersistentSessions {
      * holder last knew it (its subscriptions may be newer than the table's), or null if no holder answered.
      *
      * @param replacedHere a connection of this client id on this gateway that the new one replaces
+     * @param released     what {@link #expectRelease} returned, before the holder was told
      */
     public CompletionStage<SessionRecord> takeOver(String clientId, SessionRecord record, ClientSession replacedHere,
-                                                   Duration timeout) {
+                                                   CompletableFuture<SessionRecord> released, Duration timeout) {
         ClientSession old = parked.remove(clientId);
         if (old != null) {
+            awaitingRelease.remove(clientId, released);
             cancelExpiry(clientId);
             return handOver(old);
         }
         boolean heldElsewhere = !record.ownerId().equals(self.id()) || !record.ownerIncarnation().equals(self.incarnation());
         if (replacedHere == null && !heldElsewhere) {
+            awaitingRelease.remove(clientId, released);
             return appends.flushed(clientId).thenApply(v -> null);
         }
-        CompletableFuture<SessionRecord> released = new CompletableFuture<>();
-        awaitingRelease.put(clientId, released);
         return released.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((holder, error) -> {
             awaitingRelease.remove(clientId, released);
             return error == null ? holder : null;
@@ -211,6 +212,18 @@ public class PersistentSessions {
                 return (SessionRecord) null;
             });
         });
+    }
+
+    /**
+     * A connection here is about to resume the client's session: the waiter for its holder's answer
+     * ({@link #released}) is in place before the holder is told (the TAKEOVER announcement, or the
+     * replaced connection here closing), since the answer can come back before {@link #takeOver} runs.
+     * Pass it to {@link #takeOver}.
+     */
+    public CompletableFuture<SessionRecord> expectRelease(String clientId) {
+        CompletableFuture<SessionRecord> released = new CompletableFuture<>();
+        awaitingRelease.put(clientId, released);
+        return released;
     }
 
     /** The holder of a session this gateway is taking over has saved it (a RELEASED command, or locally). */

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A session's life on this gateway, in one place: it starts (clean, or resuming a persistent
@@ -64,8 +65,12 @@ public class SessionLifecycle {
         this.sharedHandOff = sharedHandOff;
     }
 
-    /** How a session started: the stored session it resumes (if any) and the connection here it replaced (if any). */
-    public record Start(Optional<SessionRecord> resumed, ClientSession replacedHere) {
+    /**
+     * How a session started: the stored session it resumes (if any), the connection here it
+     * replaced (if any), and, when it resumes, the holder's answer once it has saved the session.
+     */
+    public record Start(Optional<SessionRecord> resumed, ClientSession replacedHere,
+                        CompletableFuture<SessionRecord> released) {
         public boolean sessionPresent() {
             return resumed.isPresent();
         }
@@ -92,6 +97,8 @@ public class SessionLifecycle {
         if (discard) {
             persistentSessions.discard(session.clientId(), session.persistent());
         }
+        // Before the holder hears of it (the replaced connection closing, or the announcement).
+        CompletableFuture<SessionRecord> released = discard ? null : persistentSessions.expectRelease(session.clientId());
         // Before it is registered: a takeover announced by another gateway before this connection's
         // own must not reach it (ClusterCommands).
         commands.announcing(session.clientId());
@@ -101,22 +108,26 @@ public class SessionLifecycle {
             String why = "another connection with the same client id connected from " + session.peer();
             previous.onLoop(() -> Disconnects.disconnect(previous.endpoint(), MqttDisconnectReasonCode.SESSION_TAKEN_OVER, why));
         }
-        return new Start(resumed, previous);
+        return new Start(resumed, previous, released);
     }
 
-    /** CONNACK could not be sent: the client hung up while it was being authenticated. */
-    public void abandoned(ClientSession session) {
-        sessions.unregister(session);
-        session.outbound().close();
-        commands.notAnnounced(session.clientId());
+    /**
+     * Tells the cluster this client id is connected here (TAKEOVER): call after {@link #begin}, and
+     * send CONNACK when this completes. Written before the CONNACK, the announcement is older than
+     * any later connection of the client, at any gateway, so the last connection the client made
+     * is always the one that stays. Completes when written, when it could not be, or after the
+     * handover timeout, whichever comes first (CONNACK is not held back longer).
+     */
+    public CompletionStage<Void> announce(ClientSession session, Start start) {
+        return commands.announceConnected(session.clientId(), start.resumed().isEmpty()).toCompletableFuture()
+                .completeOnTimeout(null, config.sessionHandoverTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** CONNACK was sent: tell the cluster, and bring a resumed session's subscriptions and messages back. */
+    /** CONNACK was sent: bring a resumed session's subscriptions and messages back. */
     public void connected(ClientSession session, Start start) {
         wills.connected(session);
-        commands.announceConnected(session.clientId(), start.resumed().isEmpty());
         if (start.resumed().isPresent()) {
-            resume(session, start.resumed().get(), start.replacedHere());
+            resume(session, start.resumed().get(), start.replacedHere(), start.released());
         } else {
             presence.update(session);
             persistentSessions.saveConnected(session);
@@ -128,13 +139,14 @@ public class SessionLifecycle {
      * ones), its owner is told, and once the previous holder has saved what it owed, the offline
      * queue is read and sending starts.
      */
-    private void resume(ClientSession session, SessionRecord record, ClientSession replacedHere) {
+    private void resume(ClientSession session, SessionRecord record, ClientSession replacedHere,
+                        CompletableFuture<SessionRecord> released) {
         subscribeAll(session, record)
                 .thenRun(() -> {
                     presence.update(session);
                     persistentSessions.saveResuming(session); // the routers stop collecting for it
                 })
-                .thenCompose(v -> persistentSessions.takeOver(session.clientId(), record, replacedHere,
+                .thenCompose(v -> persistentSessions.takeOver(session.clientId(), record, replacedHere, released,
                         config.sessionHandoverTimeout()))
                 .thenCompose(holder -> holder == null ? CompletableFuture.completedFuture(null) : reconcile(session, holder))
                 .whenComplete((ok, error) -> {
