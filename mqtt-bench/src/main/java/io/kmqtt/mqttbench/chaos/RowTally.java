@@ -123,6 +123,11 @@ public final class RowTally {
         return true;
     }
 
+    /** Subscriber s received an earlier row's message on the topic: its stream here is not silent. */
+    void heard(int topic, int subscriber) {
+        streams[topic][subscriber].heard();
+    }
+
     synchronized void resent() {
         resent++;
     }

@@ -212,7 +212,12 @@ public final class Workload implements MeasuredWorkload, AutoCloseable, GatewayL
             foreign.incrementAndGet();
             return;
         }
-        rows.get(payload.row()).received(payload.topic(), s.index, payload.seq(), payload.createdMicros());
+        if (rows.get(payload.row()).received(payload.topic(), s.index, payload.seq(), payload.createdMicros())) {
+            // A later row's stream is not silent while its subscriber still gets this row's backlog.
+            for (int later = payload.row() + 1; later < rows.size(); later++) {
+                rows.get(later).heard(payload.topic(), s.index);
+            }
+        }
     }
 
     void reconnected(ChaosClient c, int lostInRow, long tookNanos, boolean sessionPresent) {

@@ -132,6 +132,8 @@ public final class LossChecker {
         private long stoppedNanos = Long.MIN_VALUE;
         private long firstArrivalNanos = Long.MIN_VALUE;
         private long lastArrivalNanos = Long.MIN_VALUE;
+        /** The last arrival of any message on the stream, counted here or not ({@link #heard}). */
+        private long lastHeardNanos = Long.MIN_VALUE;
         private long longestSilenceNanos;
         private long longestSilenceStartNanos = Long.MIN_VALUE;
 
@@ -184,13 +186,32 @@ public final class LossChecker {
                     reordered++;
                 }
                 highestReceived = Math.max(highestReceived, seq);
-                long from = lastArrivalNanos != Long.MIN_VALUE ? lastArrivalNanos : firstSentNanos;
-                silence(from, stoppedNanos != Long.MIN_VALUE ? Math.min(now, stoppedNanos) : now);
+                heardAt(now);
                 if (firstArrivalNanos == Long.MIN_VALUE) {
                     firstArrivalNanos = now;
                 }
                 lastArrivalNanos = now;
             }
+        }
+
+        /**
+         * A message on this stream that this checker does not count arrived (one another checker
+         * counts: an earlier phase's, still draining). The stream was not silent, so a silence ends
+         * here; nothing else changes.
+         */
+        public void heard() {
+            long now = nanoClock.getAsLong();
+            synchronized (this) {
+                if (firstSentNanos != Long.MIN_VALUE) {
+                    heardAt(now);
+                }
+            }
+        }
+
+        private void heardAt(long now) {
+            long from = lastHeardNanos != Long.MIN_VALUE ? lastHeardNanos : firstSentNanos;
+            silence(from, stoppedNanos != Long.MIN_VALUE ? Math.min(now, stoppedNanos) : now);
+            lastHeardNanos = now;
         }
 
         /** The publisher has stopped sending: silence after now does not count. */
@@ -222,7 +243,7 @@ public final class LossChecker {
         synchronized StreamLoss snapshot(long now) {
             // the open end: from the last arrival to the publisher's end (stopped, or its last send so far)
             long end = stoppedNanos != Long.MIN_VALUE ? stoppedNanos : lastSentNanos;
-            long from = lastArrivalNanos != Long.MIN_VALUE ? lastArrivalNanos : firstSentNanos;
+            long from = lastHeardNanos != Long.MIN_VALUE ? lastHeardNanos : firstSentNanos;
             long longest = longestSilenceNanos;
             long longestStart = longestSilenceStartNanos;
             if (from != Long.MIN_VALUE && end != Long.MIN_VALUE && end - from > longest) {

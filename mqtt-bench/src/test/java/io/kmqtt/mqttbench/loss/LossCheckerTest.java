@@ -151,6 +151,21 @@ class LossCheckerTest {
     }
 
     @Test
+    void anEarlierPhasesBacklogStillArrivingIsNotSilence() {
+        LossChecker.Stream s = checker.stream("a");
+        s.sent(1);                     // the new phase's first message, queued behind the old phase's backlog
+        for (int i = 0; i < 10; i++) {
+            advanceMillis(100);
+            s.heard();                 // an old message arrives: the stream is busy, not silent
+        }
+        advanceMillis(100);
+        s.received(1);
+        assertThat(only().longestSilenceMs()).isEqualTo(100.0);
+        assertThat(only().received()).isEqualTo(1);
+        assertThat(only().duplicates()).isZero();
+    }
+
+    @Test
     void silenceAfterThePublisherStoppedDoesNotCount() {
         LossChecker.Stream s = checker.stream("a");
         s.sent(1);
