@@ -4,6 +4,7 @@ import io.kmqtt.core.topic.Topics;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Answers "who subscribed to a filter matching topic T". Exact filters live in a hash map, so the
@@ -82,6 +83,12 @@ public final class SubscriptionIndex<K, V> {
         if (wildcards.filterCount() > 0) {
             wildcards.match(WildcardTrie.levels(topic), sink);
         }
+    }
+
+    /** Calls sink with every filter that has at least one subscriber; concurrent changes may or may not show. */
+    public void forEachFilter(Consumer<String> sink) {
+        exact.keySet().forEach(sink);
+        wildcards.forEachFilter(sink);
     }
 
     /** Number of distinct filters with at least one subscriber. */

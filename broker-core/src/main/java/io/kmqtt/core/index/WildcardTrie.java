@@ -4,6 +4,7 @@ import io.kmqtt.core.topic.Topics;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * A trie of wildcard topic filters, one node per level. Matching is lock-free; writers serialise
@@ -81,6 +82,18 @@ final class WildcardTrie<K, V> {
 
     int filterCount() {
         return filterCount;
+    }
+
+    /** Calls sink with every filter that has subscribers (a snapshot per node: concurrent changes may or may not show). */
+    void forEachFilter(Consumer<String> sink) {
+        root.children.forEach((level, child) -> forEachFilter(child, level, sink));
+    }
+
+    private void forEachFilter(Node<K, V> node, String filter, Consumer<String> sink) {
+        if (!node.subscribers.isEmpty()) {
+            sink.accept(filter);
+        }
+        node.children.forEach((level, child) -> forEachFilter(child, filter + Topics.SEPARATOR + level, sink));
     }
 
     void match(String[] topicLevels, BiConsumer<? super K, ? super V> sink) {

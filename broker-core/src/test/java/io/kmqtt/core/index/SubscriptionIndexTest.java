@@ -25,6 +25,20 @@ class SubscriptionIndexTest {
     }
 
     @Test
+    void everyFilterWithSubscribersIsListedOnce() {
+        for (String filter : List.of("a/b", "a/+", "a/#", "#", "/x/", "+/+", "a/+/c")) {
+            index.add(filter, "s1", 0);
+            index.add(filter, "s2", 0);
+        }
+        index.add("gone/+", "s1", 0);
+        index.remove("gone/+", "s1");
+        index.remove("a/b", "s1"); // s2 remains
+        List<String> filters = new ArrayList<>();
+        index.forEachFilter(filters::add);
+        assertThat(filters).containsExactlyInAnyOrder("a/b", "a/+", "a/#", "#", "/x/", "+/+", "a/+/c");
+    }
+
+    @Test
     void firstAndLastSubscriberAreReportedForRouteCounting() {
         for (String filter : List.of("a/b", "a/+")) {
             assertThat(index.add(filter, "s1", 0)).as("first on %s", filter).isTrue();

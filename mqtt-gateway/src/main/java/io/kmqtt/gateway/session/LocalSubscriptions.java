@@ -41,8 +41,6 @@ public class LocalSubscriptions {
     private final SubscriptionIndex<ClientSession, Long> index = new SubscriptionIndex<>();
     /** Members here of each shared subscription, by its full filter ($share/g/f or $queue/f). */
     private final Map<String, CopyOnWriteArrayList<ClientSession>> sharedMembers = new ConcurrentHashMap<>();
-    /** Filters this gateway has announced routes for (changed under the filter's stripe). */
-    private final java.util.Set<String> routed = ConcurrentHashMap.newKeySet();
     private final Object[] stripes = new Object[STRIPES];
     private final MessageBus bus;
     private final GatewayRef self;
@@ -130,12 +128,10 @@ public class LocalSubscriptions {
     }
 
     private CompletionStage<Void> routeAdded(String filter) {
-        routed.add(filter);
         return bus.announceRoute(RouteChange.add(self, filter));
     }
 
     private CompletionStage<Void> routeRemoved(String filter) {
-        routed.remove(filter);
         return bus.announceRoute(RouteChange.remove(self, filter));
     }
 
@@ -147,10 +143,15 @@ public class LocalSubscriptions {
      * @return the number of routes announced
      */
     public int renewRoutes() {
+        List<String> filters = new java.util.ArrayList<>(sharedMembers.keySet());
+        index.forEachFilter(filters::add);
         int renewed = 0;
-        for (String filter : List.copyOf(routed)) {
+        for (String filter : filters) {
             synchronized (stripe(filter)) {
-                if (routed.contains(filter)) {
+                // Still routed: a withdrawal since the snapshot was announced under this lock, and must stay last.
+                boolean routed = SharedSubscription.isShared(filter) ? sharedMembers.containsKey(filter)
+                        : index.subscriberCount(filter) > 0;
+                if (routed) {
                     bus.announceRoute(RouteChange.add(self, filter));
                     renewed++;
                 }
