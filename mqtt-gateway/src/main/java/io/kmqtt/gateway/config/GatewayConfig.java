@@ -116,16 +116,16 @@ public interface GatewayConfig {
         Duration timeout();
 
         /**
-         * HTTP version of the calls to the auth-service: {@code 2} (cleartext HTTP/2 with prior
-         * knowledge: every CONNECT in flight is a stream on a few connections, none waits for a free
-         * connection) or {@code 1.1} (a keep-alive pool of {@code mqtt.auth.http-pool-size}
-         * connections, one call at a time each).
+         * HTTP version of the calls to the auth-service: {@code 1.1} (a keep-alive pool of
+         * {@code mqtt.auth.http-pool-size} connections, one call at a time each) or {@code 2}
+         * (cleartext HTTP/2 with prior knowledge: every CONNECT in flight is a stream). A cold
+         * cluster connected more of a 1,000 CONNECT/s ramp over HTTP/1.1 (see docs/benchmarks.md).
          */
-        @WithDefault("2")
+        @WithDefault("1.1")
         String httpVersion();
 
         /** Connections to the auth-service: HTTP/1.1 pool size; with HTTP/2, connections the streams are spread over. */
-        @WithDefault("4")
+        @WithDefault("32")
         int httpPoolSize();
 
         Redis redis();
