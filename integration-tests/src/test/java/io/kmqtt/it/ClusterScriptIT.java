@@ -1,5 +1,7 @@
 package io.kmqtt.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
@@ -7,7 +9,10 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import io.kmqtt.testinfra.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -31,10 +36,11 @@ import static org.hamcrest.Matchers.hasItems;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
- * bin/cluster as a user runs it: up with two gateways and two routers behind HAProxy, pub/sub
- * through the load balancer (TCP and WebSocket) with authenticated real clients, then down,
- * leaving no process behind.
+ * bin/cluster as a user runs it: up with two gateways and two routers behind HAProxy, a short
+ * bin/chaos run against it, pub/sub through the load balancer (TCP and WebSocket) with
+ * authenticated real clients, then down, leaving no process behind.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterScriptIT {
 
     private static final Path DIR = Cluster.ROOT.resolve("integration-tests/target/cluster-script");
@@ -64,7 +70,38 @@ class ClusterScriptIT {
         }
     }
 
+    /**
+     * The fault-injection suite as a user runs it, shortened: bin/chaos kills a router (kill -9)
+     * under its sequenced QoS 1 workload, starts it again, and fails if the broker lost a message
+     * it had acknowledged.
+     */
     @Test
+    @Order(1)
+    void binChaosKillsARouterAndTheClusterLosesNothingItAcknowledged() throws Exception {
+        Path out = DIR.resolve("chaos-out");
+        List<String> command = List.of(Cluster.ROOT.resolve("bin/chaos").toString(), "run", "--fault", "kill-router",
+                "--fail-on-loss", "--user", "backend", "--password", "123456", "--rate", "100", "--topics", "6",
+                "--publishers", "2", "--subscribers", "2", "--baseline", "0s", "--warmup", "3s", "--hold", "5s",
+                "--quiet", "3s", "--settle", "30s", "--drain", "30s", "--out", out.toString());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        environment(builder);
+        builder.environment().put("JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        Process process = builder.start();
+        byte[] output = process.getInputStream().readAllBytes();
+        assertThat(process.waitFor(4, TimeUnit.MINUTES)).as("bin/chaos finished").isTrue();
+        String text = new String(output, StandardCharsets.UTF_8);
+        assertThat(process.exitValue()).as("bin/chaos run (3: acknowledged messages lost):\n" + text).isZero();
+
+        JsonNode row = new ObjectMapper().readTree(out.resolve("report.json").toFile()).path("rows").get(0);
+        assertThat(row.path("fault").asText()).isEqualTo("kill-router");
+        assertThat(row.path("events").toString()).contains("kill -9 router-1", "router-1 up again");
+        assertThat(row.path("acknowledged").asLong()).as("acknowledged").isPositive();
+        assertThat(row.path("lostAfterAck").asLong()).as("lost after ack").isZero();
+        assertThat(row.path("delivered").asLong()).as("every expected delivery").isEqualTo(row.path("expected").asLong());
+    }
+
+    @Test
+    @Order(2)
     void pubSubThroughTheLoadBalancerThenDownLeavesNothingBehind() throws Exception {
         webSocketClientsReachTheClusterThroughTheLoadBalancer();
         Mqtt5BlockingClient mobile = login("mobile7", null);
@@ -173,16 +210,21 @@ class ClusterScriptIT {
         List<String> command = new ArrayList<>(List.of(Cluster.ROOT.resolve("bin/cluster").toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().put("KMQTT_CLUSTER_DIR", DIR.toString());
-        builder.environment().put("KMQTT_PORT_BASE", Integer.toString(PORT_BASE));
-        builder.environment().put("MQTT_LB_PORT", Integer.toString(lbPort));
-        builder.environment().put("MQTT_LB_WS_PORT", Integer.toString(lbWsPort));
-        builder.environment().put("CLUSTER_JAVA_OPTS", "-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        environment(builder);
         Process process = builder.start();
         byte[] output = process.getInputStream().readAllBytes();
         assertThat(process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)).as("bin/cluster " + args[0] + " finished").isTrue();
         String text = new String(output, StandardCharsets.UTF_8);
         assertThat(process.exitValue()).as("bin/cluster " + String.join(" ", args) + ":\n" + text).isZero();
         return text;
+    }
+
+    /** The cluster's directory, ports and JVM options, for bin/cluster and for bin/chaos (which calls it). */
+    private static void environment(ProcessBuilder builder) {
+        builder.environment().put("KMQTT_CLUSTER_DIR", DIR.toString());
+        builder.environment().put("KMQTT_PORT_BASE", Integer.toString(PORT_BASE));
+        builder.environment().put("MQTT_LB_PORT", Integer.toString(lbPort));
+        builder.environment().put("MQTT_LB_WS_PORT", Integer.toString(lbWsPort));
+        builder.environment().put("CLUSTER_JAVA_OPTS", "-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
     }
 }
