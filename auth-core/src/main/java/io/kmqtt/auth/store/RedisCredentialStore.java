@@ -1,5 +1,6 @@
 package io.kmqtt.auth.store;
 
+import io.kmqtt.auth.core.RepeatedWarning;
 import io.kmqtt.core.auth.AclRule;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -44,6 +45,7 @@ public final class RedisCredentialStore implements CredentialStore {
     private final Redis redis;
     private final Commands commands;
     private final String hosts;
+    private final RepeatedWarning unanswered = new RepeatedWarning(10_000, System::currentTimeMillis);
 
     public RedisCredentialStore(Redis redis, Commands commands, String hosts) {
         this.redis = redis;
@@ -60,7 +62,11 @@ public final class RedisCredentialStore implements CredentialStore {
                 .handle((replies, error) -> {
                     if (error != null) {
                         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                        LOG.warnf("Redis at %s did not answer for user '%s': %s", hosts, username, cause.toString());
+                        long heldBack = unanswered.occurred();
+                        if (heldBack >= 0) {
+                            LOG.warnf("Redis at %s did not answer for user '%s': %s%s", hosts, username, cause.toString(),
+                                    heldBack == 0 ? "" : " (and for " + heldBack + " more lookup(s) in the last 10 s or more)");
+                        }
                         throw new StoreUnavailableException("Redis at " + hosts + " unavailable: " + cause, cause);
                     }
                     return toUser(username, replies.get(0), replies.get(1), replies.get(2));

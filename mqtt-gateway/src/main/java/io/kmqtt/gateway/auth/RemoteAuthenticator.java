@@ -1,5 +1,6 @@
 package io.kmqtt.gateway.auth;
 
+import io.kmqtt.auth.core.RepeatedWarning;
 import io.kmqtt.core.auth.AclRule;
 import io.kmqtt.core.auth.AuthDecision;
 import io.kmqtt.core.auth.AuthDecision.Outcome;
@@ -35,6 +36,7 @@ public final class RemoteAuthenticator implements Authenticator {
     private final WebClient client;
     private final URI base;
     private final long timeoutMillis;
+    private final RepeatedWarning unavailableWarning = new RepeatedWarning(10_000, System::currentTimeMillis);
 
     /**
      * @param httpVersion {@code 2} (cleartext, prior knowledge) or {@code 1.1}
@@ -96,8 +98,13 @@ public final class RemoteAuthenticator implements Authenticator {
                 json.getBoolean("allowOnNoMatch", false), json.getString("reason", ""));
     }
 
-    private static AuthDecision unavailable(String why) {
-        LOG.warn(why);
+    private AuthDecision unavailable(String why) {
+        long heldBack = unavailableWarning.occurred();
+        if (heldBack == 0) {
+            LOG.warn(why);
+        } else if (heldBack > 0) {
+            LOG.warnf("%s (and %d more CONNECT(s) in the last 10 s or more; each refusal is logged at INFO)", why, heldBack);
+        }
         return AuthDecision.refuse(Outcome.UNAVAILABLE, why);
     }
 }
