@@ -1,5 +1,7 @@
 package io.kmqtt.auth.core;
 
+import org.jboss.logging.Logger;
+
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -18,6 +20,16 @@ public final class RepeatedWarning {
     public RepeatedWarning(long intervalMillis, LongSupplier clock) {
         this.intervalMillis = intervalMillis;
         this.clock = clock;
+    }
+
+    /** The failure happened again: logs it as a warning, unless one was logged within the interval. */
+    public void warn(Logger log, String message) {
+        long held = occurred();
+        if (held == 0) {
+            log.warn(message);
+        } else if (held > 0) {
+            log.warnf("%s (and %d more like it in the last %d s or more)", message, held, intervalMillis / 1000);
+        }
     }
 
     /**

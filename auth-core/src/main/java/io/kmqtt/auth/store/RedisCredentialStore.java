@@ -62,11 +62,7 @@ public final class RedisCredentialStore implements CredentialStore {
                 .handle((replies, error) -> {
                     if (error != null) {
                         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                        long heldBack = unanswered.occurred();
-                        if (heldBack >= 0) {
-                            LOG.warnf("Redis at %s did not answer for user '%s': %s%s", hosts, username, cause.toString(),
-                                    heldBack == 0 ? "" : " (and for " + heldBack + " more lookup(s) in the last 10 s or more)");
-                        }
+                        unanswered.warn(LOG, "Redis at " + hosts + " did not answer for user '" + username + "': " + cause);
                         throw new StoreUnavailableException("Redis at " + hosts + " unavailable: " + cause, cause);
                     }
                     return toUser(username, replies.get(0), replies.get(1), replies.get(2));

@@ -99,12 +99,7 @@ public final class RemoteAuthenticator implements Authenticator {
     }
 
     private AuthDecision unavailable(String why) {
-        long heldBack = unavailableWarning.occurred();
-        if (heldBack == 0) {
-            LOG.warn(why);
-        } else if (heldBack > 0) {
-            LOG.warnf("%s (and %d more CONNECT(s) in the last 10 s or more; each refusal is logged at INFO)", why, heldBack);
-        }
+        unavailableWarning.warn(LOG, why); // each refused CONNECT is logged at INFO besides
         return AuthDecision.refuse(Outcome.UNAVAILABLE, why);
     }
 }

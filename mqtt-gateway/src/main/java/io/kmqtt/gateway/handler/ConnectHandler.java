@@ -296,10 +296,11 @@ public class ConnectHandler {
         // Until CONNACK is sent, a close only marks the connection: the session's start finishes first.
         ConnackState state = new ConnackState();
         endpoint.closeHandler(v -> {
-            if (state.connackSent) {
-                lifecycle.closed(session, normalDisconnect[0]);
-            } else {
+            if (!state.connackSent) {
                 state.closedBefore = true;
+            } else if (!state.closeHandled) {
+                state.closeHandled = true;
+                lifecycle.closed(session, normalDisconnect[0]);
             }
         });
 
@@ -325,14 +326,19 @@ public class ConnectHandler {
             if (!sent) {
                 // The client hung up before its CONNACK. Its takeover is announced, so the session goes
                 // on as one whose connection closed at once (parked, handed over or dropped), will unsent.
+                state.closeHandled = true;
                 lifecycle.closed(session, true);
             }
         }));
     }
 
-    /** Whether CONNACK went out, and whether the connection closed before it did; used on the connection's event loop. */
+    /**
+     * Whether CONNACK went out, whether the connection closed before it did, and whether its close
+     * was handled (once, whichever of the two paths sees it first); used on the connection's event loop.
+     */
     private static final class ConnackState {
         boolean connackSent;
+        boolean closeHandled;
         boolean closedBefore;
     }
 
