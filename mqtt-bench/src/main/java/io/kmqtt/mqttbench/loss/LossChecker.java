@@ -224,6 +224,23 @@ public final class LossChecker {
             }
         }
 
+        /**
+         * The acknowledged messages that have not arrived, as ranges of sequence numbers
+         * ("17-30, 95"), at most {@code max} ranges: where in a stream the holes are.
+         */
+        public synchronized String lostRanges(int max) {
+            BitSet lost = (BitSet) acked.clone();
+            lost.andNot(arrived);
+            StringBuilder ranges = new StringBuilder();
+            int count = 0;
+            for (int from = lost.nextSetBit(0); from >= 0 && count < max; from = lost.nextSetBit(from), count++) {
+                int to = lost.nextClearBit(from) - 1;
+                ranges.append(ranges.isEmpty() ? "" : ", ").append(from).append(from == to ? "" : "-" + to);
+                from = to + 1;
+            }
+            return ranges.toString();
+        }
+
         /** Every message sent so far has arrived (true before the first send). */
         public synchronized boolean complete() {
             return distinct >= highestSent;
