@@ -2,10 +2,12 @@ package io.kmqtt.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import io.kmqtt.mqttbench.loss.LossReport;
 import io.kmqtt.mqttbench.loss.StreamLoss;
 import io.kmqtt.testinfra.ChildProcess;
 import io.kmqtt.testinfra.KafkaServer;
+import io.kmqtt.testinfra.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -150,6 +152,51 @@ class DeliveryGuaranteesIT {
             LossReport report = traffic.awaitAllAcknowledgedReceived(Duration.ofSeconds(60));
             System.out.println("duplicates after the gateway kill: " + report.total().duplicates());
             assertNothingAcknowledgedLost(report);
+        }
+    }
+
+    /**
+     * The subscriber moves between two live gateways eight times mid-stream: four times it
+     * disconnects and resumes at once through the other one (its session parked there for a moment),
+     * four times it connects through the other one while still connected (a takeover). Messages the
+     * routers sent to the old holder just before they heard of the move must reach the new one.
+     */
+    @Test
+    void aSubscriberMovingBetweenLiveGatewaysMidStreamLosesNothing() throws Exception {
+        try (RedisServer redis = RedisServer.start();
+             Cluster cluster = new Cluster(kafka.bootstrapServers()).withEnv("SESSION_REDIS_URL", redis.url())
+                     // A cold gateway's first resumption can take seconds here: no queue limit to hit meanwhile.
+                     .withEnv("SESSION_MAX_QUEUED_MESSAGES", "100000");
+             SequencedTraffic traffic = new SequencedTraffic()) {
+            cluster.startRouter("router-1");
+            cluster.startRouter("router-2");
+            Cluster.Gateway publishers = cluster.startGateway("gw-pub");
+            Cluster.Gateway[] holders = {cluster.startGateway("gw-a"), cluster.startGateway("gw-b")};
+            Mqtt5AsyncClient sub = traffic.subscribe(holders[0].port(), "mover", "mv/#", SESSION);
+            List<CompletableFuture<Void>> streams = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                streams.add(traffic.publish(publishers.port(), "mv-pub-" + t, "mv/" + t, 2_000, 100, Duration.ofMillis(8)));
+            }
+            Thread.sleep(2_000);
+            for (int move = 1; move <= 8; move++) {
+                if (move % 2 == 1) {
+                    sub.disconnect().get(5, TimeUnit.SECONDS);
+                }
+                sub = traffic.resume(holders[move % 2].port(), "mover", SESSION);
+                Thread.sleep(1_200);
+            }
+            CompletableFuture.allOf(streams.toArray(CompletableFuture[]::new)).get(3, TimeUnit.MINUTES);
+            LossReport report = traffic.awaitAllAcknowledgedReceived(Duration.ofSeconds(60));
+            System.out.println("duplicates after eight moves: " + report.total().duplicates());
+            for (int t = 0; t < 4; t++) {
+                System.out.println("mv/" + t + " lost: " + traffic.checker.stream("mv/" + t).lostRanges(20));
+            }
+            for (Cluster.Gateway holder : holders) { // no_subscribers: copies the new holder got too, or losses
+                Scrape.of(holder.httpPort()).text().lines().filter(l -> l.startsWith("mqtt_messages_dropped_total"))
+                        .forEach(l -> System.out.println(holder.id() + ": " + l));
+            }
+            assertNothingAcknowledgedLost(report);
+            assertThat(report.total().received()).isEqualTo(8_000);
         }
     }
 

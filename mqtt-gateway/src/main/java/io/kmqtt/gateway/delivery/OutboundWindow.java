@@ -116,6 +116,8 @@ public final class OutboundWindow {
     private List<CompletableFuture<Void>> pushedBack;
     /** While held, messages queue but are not sent: the session's saved messages must go first. */
     private boolean held;
+    /** Completed by {@link #restore} (or {@link #close}): set by {@link #hold}. */
+    private CompletableFuture<Void> restoring;
     /** Set once the connection has gone and the session outlives it: where messages go from then on. */
     private Consumer<PendingMessage> parkedSink;
     private volatile boolean closed;
@@ -620,6 +622,15 @@ public final class OutboundWindow {
     /** Queue messages without sending them until {@link #restore} runs. Call before the session is registered. */
     public synchronized void hold() {
         held = true;
+        restoring = new CompletableFuture<>();
+    }
+
+    /**
+     * Completes once a held session's saved messages are in place ({@link #restore}), at once if
+     * it was never held. Park only then: saved messages restored into a parked window would be lost.
+     */
+    public synchronized CompletionStage<Void> restored() {
+        return restoring == null ? DONE : restoring;
     }
 
     /**
@@ -670,6 +681,7 @@ public final class OutboundWindow {
      * starts sending. Saved messages also received live during the move are sent once.
      */
     public void restore(List<PendingMessage> saved) {
+        CompletableFuture<Void> done;
         synchronized (this) {
             List<Outbound> ahead = new ArrayList<>(saved.size());
             Set<MessageKey> aheadKeys = new HashSet<>();
@@ -704,6 +716,10 @@ public final class OutboundWindow {
                 budget.take(ahead.get(i).bytes());
             }
             held = false;
+            done = restoring;
+        }
+        if (done != null) {
+            done.complete(null);
         }
         scheduleDrain();
     }
@@ -718,6 +734,7 @@ public final class OutboundWindow {
     /** The connection is gone for good: forget everything and let waiting publishers go. */
     public void close() {
         List<CompletableFuture<Void>> released;
+        CompletableFuture<Void> restored;
         synchronized (this) {
             closed = true;
             if (queue != null) {
@@ -733,9 +750,13 @@ public final class OutboundWindow {
             behind = null;
             held = false;
             released = releasePushedBack(true);
+            restored = restoring;
         }
         if (released != null) {
             released.forEach(f -> f.complete(null));
+        }
+        if (restored != null) {
+            restored.complete(null);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.kmqtt.gateway.session;
 
+import io.kmqtt.auth.core.RepeatedWarning;
 import io.kmqtt.bus.SessionConfig;
 import io.kmqtt.core.bus.GatewayRef;
 import io.kmqtt.core.bus.MessageBus;
@@ -71,6 +72,8 @@ public class PersistentSessions {
     private final Map<String, Long> expiryTimers = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<SessionRecord>> awaitingRelease = new ConcurrentHashMap<>();
     private final AtomicLong storeFailures = new AtomicLong();
+    /** One warning per 10 s while the store fails: a Redis outage fails every message of every parked session. */
+    private final RepeatedWarning storeWarning = new RepeatedWarning(10_000, System::currentTimeMillis);
     /** What dead gateways had not read of their delivery channels, read once for all their sessions. */
     private final Map<String, Unread> unreadByGateway = new ConcurrentHashMap<>();
     /** Messages recovered for a resuming session from its dead owner's delivery channel. */
@@ -181,7 +184,7 @@ public class PersistentSessions {
         if (old != null) {
             awaitingRelease.remove(clientId, released);
             cancelExpiry(clientId);
-            return handOver(old);
+            return handOver(old, null);
         }
         boolean heldElsewhere = !record.ownerId().equals(self.id()) || !record.ownerIncarnation().equals(self.incarnation());
         if (replacedHere == null && !heldElsewhere) {
@@ -370,13 +373,20 @@ public class PersistentSessions {
             return false;
         }
         if (replacedHere || session.isTakenOver()) {
-            handOver(session).thenAccept(before -> releasedTo(clientId, replacedHere ? null : session.takenOverBy(), before));
+            String movingTo = replacedHere ? null : session.takenOverBy();
+            handOver(session, movingTo).thenAccept(before -> releasedTo(clientId, movingTo, before));
             return true;
         }
         long now = System.currentTimeMillis();
-        List<PendingMessage> owed = session.outbound().park(collector(clientId, session.sessionExpirySeconds()));
-        append(clientId, owed, session.sessionExpirySeconds());
         parked.put(clientId, session);
+        // A session still being resumed parks once its saved messages are in place, ahead of the rest
+        // (nothing is sent meanwhile). Unless it was taken over, discarded or expired by then.
+        session.outbound().restored().thenRun(() -> {
+            if (parked.get(clientId) == session) {
+                append(clientId, session.outbound().park(collector(clientId, session.sessionExpirySeconds())),
+                        session.sessionExpirySeconds());
+            }
+        });
         table.put(clientId, recordOf(session, false, now).encode()).whenComplete((ok, error) -> storeResult(clientId, "session record", error));
         long timer = vertx.setTimer(Math.max(1, session.sessionExpirySeconds() * 1000), id -> expire(session));
         Long previous = expiryTimers.put(clientId, timer);
@@ -399,7 +409,7 @@ public class PersistentSessions {
             subscriptions.unsubscribeAll(old);
             return;
         }
-        handOver(old).thenAccept(before -> releasedTo(clientId, newHolder, before));
+        handOver(old, newHolder).thenAccept(before -> releasedTo(clientId, newHolder, before));
     }
 
     private SessionRecord recordOf(ClientSession session, boolean connected, long disconnectedAt) {
@@ -411,21 +421,73 @@ public class PersistentSessions {
     /**
      * Saves what the session owes, stops collecting for it and drops its subscriptions here;
      * completes with the session as it was, once the saves are done.
+     *
+     * @param movingTo the taking gateway's {@code id/incarnation}; null when it moves to a connection here
      */
-    private CompletionStage<SessionRecord> handOver(ClientSession session) {
+    private CompletionStage<SessionRecord> handOver(ClientSession session, String movingTo) {
         String clientId = session.clientId();
         SessionRecord before = recordOf(session, false, System.currentTimeMillis());
-        List<PendingMessage> owed = session.outbound().park(collector(clientId, session.sessionExpirySeconds()));
-        append(clientId, owed, session.sessionExpirySeconds());
-        // Messages routed here before the routes go keep being collected until the last append is done,
-        // and so are those the client had fallen behind on, taken back from the delivery channel.
-        subscriptions.unsubscribeAll(session);
-        return caughtUp(session, System.currentTimeMillis() + HAND_OVER_CATCH_UP_MILLIS)
+        // A session still being resumed here (it moves on at once) is parked once its saved messages
+        // are in place, so that they are owed ahead of what arrived since.
+        // Until the routers route the session's messages to its new gateway they send them here, so
+        // its subscriptions stay, collecting into its queue (which the new gateway reads only after
+        // RELEASED), until the routers have heard of the move. Then the messages routed here before
+        // the routes go keep being collected until the last append is done, and so are those the
+        // client had fallen behind on, taken back from the delivery channel.
+        return session.outbound().restored()
+                .thenCompose(restored -> {
+                    List<PendingMessage> owed = session.outbound().park(collector(clientId, session.sessionExpirySeconds()));
+                    append(clientId, owed, session.sessionExpirySeconds());
+                    return routersHeardOfTheMove(clientId, movingTo);
+                })
+                .thenCompose(v -> {
+                    subscriptions.unsubscribeAll(session);
+                    return caughtUp(session, System.currentTimeMillis() + HAND_OVER_CATCH_UP_MILLIS);
+                })
                 .thenCompose(v -> appends.flushed(clientId))
                 .thenApply(v -> {
                     session.outbound().unpark();
                     return before;
                 });
+    }
+
+    /**
+     * The longest a hand-over waits to see the new owner in the sessions table. The new gateway
+     * writes itself there once its routes are in Kafka, and waits for RELEASED only
+     * {@code mqtt.session-handover-timeout} (2 s by default), so this stays well below it.
+     */
+    private static final long MOVE_NOTICE_MAX_MILLIS = 1_000;
+    /**
+     * After the new owner shows in the sessions table here, how long deliveries the routers sent
+     * before they read it too may still arrive: a router's lag behind the table plus one delivery.
+     */
+    private static final long ROUTER_LAG_MILLIS = 300;
+
+    /**
+     * Completes once the routers can be taken to route the client's messages to {@code movingTo}:
+     * the new owner is in the sessions table here, and {@link #ROUTER_LAG_MILLIS} has passed since;
+     * at once for a move within this gateway, whose routes stay.
+     */
+    private CompletionStage<Void> routersHeardOfTheMove(String clientId, String movingTo) {
+        if (movingTo == null || movingTo.equals(self.toString())) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> heard = new CompletableFuture<>();
+        long deadline = System.currentTimeMillis() + MOVE_NOTICE_MAX_MILLIS;
+        vertx.setPeriodic(10, timer -> {
+            SessionRecord record = records.get(clientId);
+            boolean moved = record == null || !record.ownerId().equals(self.id())
+                    || !record.ownerIncarnation().equals(self.incarnation());
+            if (moved || System.currentTimeMillis() >= deadline) {
+                vertx.cancelTimer(timer);
+                if (!moved) {
+                    LOG.debugf("client '%s': gateway %s not seen as its owner within %d ms; handing over anyway",
+                            clientId, movingTo, MOVE_NOTICE_MAX_MILLIS);
+                }
+                vertx.setTimer(ROUTER_LAG_MILLIS, id -> heard.complete(null));
+            }
+        });
+        return heard;
     }
 
     /** How long a hand-over waits for a session's missed messages to be taken back from the delivery channel. */
@@ -504,9 +566,10 @@ public class PersistentSessions {
     }
 
     private void storeResult(String clientId, String what, Throwable error) {
-        if (error != null && storeFailures.getAndIncrement() % 1000 == 0) {
-            LOG.warnf("client '%s': %s failed (the session may lose messages or subscriptions): %s (%d such failures"
-                    + " so far)", clientId, what, error.getMessage(), storeFailures.get());
+        if (error != null) {
+            storeFailures.incrementAndGet();
+            storeWarning.warn(LOG, String.format("client '%s': %s failed (the session may lose messages or subscriptions):"
+                    + " %s (%d such failures so far)", clientId, what, error.getMessage(), storeFailures.get()));
         }
     }
 

@@ -315,6 +315,31 @@ class OutboundWindowTest {
     }
 
     @Test
+    void aHeldWindowIsRestoredOnceItsSavedMessagesAreInPlaceAndThenOwesThemFirst() {
+        OutboundWindow w = window(10, 10, 100, DeliveryBudget.unlimited());
+        assertThat(w.restored()).as("never held").isCompleted();
+        w.hold();
+        w.offer(new Outbound(message("live"), 1, false));
+        assertThat(w.restored()).isNotCompleted();
+
+        // The connection closes while the saved messages are still being read: the park waits for them.
+        List<PendingMessage> owed = new ArrayList<>();
+        w.restored().thenRun(() -> owed.addAll(w.park(p -> { })));
+        w.restore(List.of(PendingMessage.queued(message("saved"), 1, false, Outbound.NO_IDS)));
+        assertThat(owed).extracting(p -> new String(p.message().payload(), StandardCharsets.UTF_8))
+                .containsExactly("saved", "live");
+        assertThat(connection.written).as("nothing sent to a closed connection").isEmpty();
+    }
+
+    @Test
+    void closingAHeldWindowCompletesItsRestore() {
+        OutboundWindow w = window(10, 10, 100, DeliveryBudget.unlimited());
+        w.hold();
+        w.close();
+        assertThat(w.restored()).isCompleted();
+    }
+
+    @Test
     void qos2AnswersPubRecWithPubRelAndFreesTheSlotOnPubComp() {
         OutboundWindow w = window(1, 10, 100, DeliveryBudget.unlimited());
         w.offerLive(live(0, 2));
