@@ -276,6 +276,16 @@ public interface GatewayConfig {
     @WithDefault("2s")
     Duration sessionHandoverTimeout();
 
+    /**
+     * When a session moves to another gateway, how long its old gateway goes on collecting its
+     * messages after it has seen the new owner in the sessions table: the routers' lag behind that
+     * table, during which they still route the session's messages to the old gateway. Raise it for
+     * routers that lag more; with the wait for the table (at most 1 s) it must stay below
+     * {@link #sessionHandoverTimeout()}.
+     */
+    @WithDefault("300ms")
+    Duration sessionMoveRouterLag();
+
     WarmUp warmUp();
 
     /**

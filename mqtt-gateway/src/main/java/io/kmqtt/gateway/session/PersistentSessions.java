@@ -18,6 +18,7 @@ import io.kmqtt.core.message.MessageKey;
 import io.kmqtt.core.topic.MatchedSubscriptions;
 import io.kmqtt.core.topic.Topics;
 import io.kmqtt.gateway.GatewayMetrics;
+import io.kmqtt.gateway.config.GatewayConfig;
 import io.kmqtt.gateway.cluster.ClientPresence;
 import io.kmqtt.gateway.GatewayMetrics.DropReason;
 import io.kmqtt.gateway.delivery.Outbound;
@@ -66,6 +67,7 @@ public class PersistentSessions {
     private final Vertx vertx;
     private final ClientPresence presence;
     private final int maxQueued;
+    private final Duration routerLag;
     private final Map<String, SessionRecord> records = new ConcurrentHashMap<>();
     private final TableMirror<SessionRecord> mirror = new TableMirror<>(records, SessionRecord::decode, "session");
     private final Map<String, ClientSession> parked = new ConcurrentHashMap<>();
@@ -91,8 +93,8 @@ public class PersistentSessions {
 
     @Inject
     public PersistentSessions(MessageBus bus, GatewayRef self, SessionInbox inbox, SessionConfig config,
-                              LocalSubscriptions subscriptions, GatewayMetrics metrics, Vertx vertx,
-                              ClientPresence presence) {
+                              GatewayConfig gatewayConfig, LocalSubscriptions subscriptions, GatewayMetrics metrics,
+                              Vertx vertx, ClientPresence presence) {
         this.presence = presence;
         this.bus = bus;
         this.self = self;
@@ -102,6 +104,7 @@ public class PersistentSessions {
         this.metrics = metrics;
         this.vertx = vertx;
         this.maxQueued = config.maxQueuedMessages();
+        this.routerLag = gatewayConfig.sessionMoveRouterLag();
     }
 
     /** Opens and follows the sessions table; blocks until Kafka has it. Call at start-up. */
@@ -457,15 +460,10 @@ public class PersistentSessions {
      * {@code mqtt.session-handover-timeout} (2 s by default), so this stays well below it.
      */
     private static final long MOVE_NOTICE_MAX_MILLIS = 1_000;
-    /**
-     * After the new owner shows in the sessions table here, how long deliveries the routers sent
-     * before they read it too may still arrive: a router's lag behind the table plus one delivery.
-     */
-    private static final long ROUTER_LAG_MILLIS = 300;
 
     /**
      * Completes once the routers can be taken to route the client's messages to {@code movingTo}:
-     * the new owner is in the sessions table here, and {@link #ROUTER_LAG_MILLIS} has passed since;
+     * the new owner is in the sessions table here, and {@code mqtt.session-move-router-lag} has passed since;
      * at once for a move within this gateway, whose routes stay.
      */
     private CompletionStage<Void> routersHeardOfTheMove(String clientId, String movingTo) {
@@ -484,7 +482,7 @@ public class PersistentSessions {
                     LOG.debugf("client '%s': gateway %s not seen as its owner within %d ms; handing over anyway",
                             clientId, movingTo, MOVE_NOTICE_MAX_MILLIS);
                 }
-                vertx.setTimer(ROUTER_LAG_MILLIS, id -> heard.complete(null));
+                vertx.setTimer(Math.max(1, routerLag.toMillis()), id -> heard.complete(null));
             }
         });
         return heard;
