@@ -4,6 +4,7 @@ import org.jboss.logging.Logger;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * One warning per interval for a failure that repeats per CONNECT (an unreachable auth-service or
@@ -24,11 +25,16 @@ public final class RepeatedWarning {
 
     /** The failure happened again: logs it as a warning, unless one was logged within the interval. */
     public void warn(Logger log, String message) {
+        warn(log, () -> message);
+    }
+
+    /** As {@link #warn(Logger, String)}, building the message only when it is logged: for failures per message. */
+    public void warn(Logger log, Supplier<String> message) {
         long held = occurred();
         if (held == 0) {
-            log.warn(message);
+            log.warn(message.get());
         } else if (held > 0) {
-            log.warnf("%s (and %d more like it in the last %d s or more)", message, held, intervalMillis / 1000);
+            log.warnf("%s (and %d more like it in the last %d s or more)", message.get(), held, intervalMillis / 1000);
         }
     }
 

@@ -386,8 +386,7 @@ public class PersistentSessions {
         // (nothing is sent meanwhile). Unless it was taken over, discarded or expired by then.
         session.outbound().restored().thenRun(() -> {
             if (parked.get(clientId) == session) {
-                append(clientId, session.outbound().park(collector(clientId, session.sessionExpirySeconds())),
-                        session.sessionExpirySeconds());
+                park(session);
             }
         });
         table.put(clientId, recordOf(session, false, now).encode()).whenComplete((ok, error) -> storeResult(clientId, "session record", error));
@@ -439,8 +438,7 @@ public class PersistentSessions {
         // client had fallen behind on, taken back from the delivery channel.
         return session.outbound().restored()
                 .thenCompose(restored -> {
-                    List<PendingMessage> owed = session.outbound().park(collector(clientId, session.sessionExpirySeconds()));
-                    append(clientId, owed, session.sessionExpirySeconds());
+                    park(session);
                     return routersHeardOfTheMove(clientId, movingTo);
                 })
                 .thenCompose(v -> {
@@ -544,6 +542,12 @@ public class PersistentSessions {
         }
     }
 
+    /** Appends what the session owes to its offline queue, and every later message for it after that. */
+    private void park(ClientSession session) {
+        long expiry = session.sessionExpirySeconds();
+        append(session.clientId(), session.outbound().park(collector(session.clientId(), expiry)), expiry);
+    }
+
     private Consumer<PendingMessage> collector(String clientId, long expirySeconds) {
         return entry -> append(clientId, List.of(entry), expirySeconds);
     }
@@ -566,7 +570,7 @@ public class PersistentSessions {
     private void storeResult(String clientId, String what, Throwable error) {
         if (error != null) {
             storeFailures.incrementAndGet();
-            storeWarning.warn(LOG, String.format("client '%s': %s failed (the session may lose messages or subscriptions):"
+            storeWarning.warn(LOG, () -> String.format("client '%s': %s failed (the session may lose messages or subscriptions):"
                     + " %s (%d such failures so far)", clientId, what, error.getMessage(), storeFailures.get()));
         }
     }
