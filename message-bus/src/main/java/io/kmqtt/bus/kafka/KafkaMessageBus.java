@@ -65,6 +65,8 @@ import java.util.logging.Logger;
 public final class KafkaMessageBus implements MessageBus {
 
     private static final Logger LOG = Logger.getLogger(KafkaMessageBus.class.getName());
+    /** Kafka's own default; see {@link #followerProps()}. */
+    private static final int FOLLOWER_FETCH_MAX_WAIT_MS = 500;
 
     private final KafkaBusSettings settings;
     private final KafkaTopics topics;
@@ -269,7 +271,7 @@ public final class KafkaMessageBus implements MessageBus {
 
     @Override
     public Registration consumeHeartbeats(HeartbeatListener listener) {
-        return register(new HeartbeatLoop<>(consumer("heartbeats", consumerProps(null)), topics.gateways(),
+        return register(new HeartbeatLoop<>(consumer("heartbeats", followerProps()), topics.gateways(),
                 RouteRecords::decodeHeartbeat, listener::onHeartbeat));
     }
 
@@ -281,7 +283,7 @@ public final class KafkaMessageBus implements MessageBus {
 
     @Override
     public Registration consumeRouterHeartbeats(Consumer<RouterHeartbeat> listener) {
-        return register(new HeartbeatLoop<>(consumer("router-heartbeats", consumerProps(null)), topics.routers(),
+        return register(new HeartbeatLoop<>(consumer("router-heartbeats", followerProps()), topics.routers(),
                 RouteRecords::decodeRouterHeartbeat, listener));
     }
 
@@ -323,7 +325,7 @@ public final class KafkaMessageBus implements MessageBus {
             String topic = topics.table(t);
             setUp(topic, () -> topics.ensureTable(admin, t));
             return new KafkaTable(t, topic, record -> send(gatewayProducer(), record),
-                    listener -> register(new TableLoop(new KafkaConsumer<>(consumerProps(null)), topic, listener)));
+                    listener -> register(new TableLoop(new KafkaConsumer<>(followerProps()), topic, listener)));
         });
     }
 
@@ -336,7 +338,7 @@ public final class KafkaMessageBus implements MessageBus {
     @Override
     public Registration consumeBroadcasts(Consumer<byte[]> listener) {
         ensureCommands();
-        return register(new BroadcastLoop(new KafkaConsumer<>(consumerProps(null)), topics.commands(), listener));
+        return register(new BroadcastLoop(new KafkaConsumer<>(followerProps()), topics.commands(), listener));
     }
 
     private void ensureCommands() {
@@ -476,6 +478,20 @@ public final class KafkaMessageBus implements MessageBus {
         } else {
             props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         }
+        props.putAll(settings.clientOverrides());
+        return props;
+    }
+
+    /**
+     * For the loops that only ever read on (tables, broadcasts, heartbeats). A fetch returns as soon
+     * as one record is written (fetch.min.bytes 1), so the wait adds no latency: it only bounds how
+     * often an idle consumer asks again. At the 50 ms that the delivery and shard loops need (they
+     * pause, resume and reassign partitions, and their next fetch waits for the one in flight),
+     * these consumers alone made each idle gateway send Kafka about 100 fetches a second.
+     */
+    private Map<String, Object> followerProps() {
+        Map<String, Object> props = consumerProps(null);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FOLLOWER_FETCH_MAX_WAIT_MS);
         props.putAll(settings.clientOverrides());
         return props;
     }
