@@ -65,6 +65,8 @@ import java.util.logging.Logger;
 public final class KafkaMessageBus implements MessageBus {
 
     private static final Logger LOG = Logger.getLogger(KafkaMessageBus.class.getName());
+    /** For loops that pause, resume or reassign partitions: their next fetch waits for the one in flight. */
+    private static final int FETCH_MAX_WAIT_MS = 50;
     /** Kafka's own default; see {@link #followerProps()}. */
     private static final int FOLLOWER_FETCH_MAX_WAIT_MS = 500;
 
@@ -469,10 +471,15 @@ public final class KafkaMessageBus implements MessageBus {
     }
 
     private Map<String, Object> consumerProps(String groupId) {
+        return consumerProps(groupId, FETCH_MAX_WAIT_MS);
+    }
+
+    /** The operator's bus.kafka.client properties are applied last, so they win, the fetch wait included. */
+    private Map<String, Object> consumerProps(String groupId, int fetchMaxWaitMs) {
         Map<String, Object> props = common(settings);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, fetchMaxWaitMs);
         if (groupId != null) {
             props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         } else {
@@ -490,10 +497,7 @@ public final class KafkaMessageBus implements MessageBus {
      * these consumers alone made each idle gateway send Kafka about 100 fetches a second.
      */
     private Map<String, Object> followerProps() {
-        Map<String, Object> props = consumerProps(null);
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FOLLOWER_FETCH_MAX_WAIT_MS);
-        props.putAll(settings.clientOverrides());
-        return props;
+        return consumerProps(null, FOLLOWER_FETCH_MAX_WAIT_MS);
     }
 
     private static Map<String, Object> common(KafkaBusSettings settings) {
