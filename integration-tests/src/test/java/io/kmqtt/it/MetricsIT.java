@@ -83,6 +83,10 @@ class MetricsIT {
                 assertThat(delta(gw0, now, "mqtt_connects_total")).as("connects").isEqualTo(3);
                 assertThat(delta(gw0, now, "mqtt_auth_total", "result", "success")).isEqualTo(3);
                 assertThat(delta(gw0, now, "mqtt_auth_total", "result", "bad_credentials")).isEqualTo(1);
+                // Where each CONNECT waited: all four reached the handler and the auth-service, the three accepted were announced.
+                assertThat(delta(gw0, now, "mqtt_connect_stage_seconds_count", "stage", "wire")).isEqualTo(4);
+                assertThat(delta(gw0, now, "mqtt_connect_stage_seconds_count", "stage", "auth")).isEqualTo(4);
+                assertThat(delta(gw0, now, "mqtt_connect_stage_seconds_count", "stage", "announce")).isEqualTo(3);
                 assertThat(delta(gw0, now, "mqtt_messages_in_total")).as("messages in").isEqualTo(MESSAGES);
                 assertThat(delta(gw0, now, "mqtt_bytes_in_total")).as("bytes in").isEqualTo(MESSAGES * PAYLOAD_BYTES);
                 assertThat(delta(gw0, now, "mqtt_messages_out_total")).as("messages out").isEqualTo(deliveries);

@@ -33,6 +33,15 @@ public class GatewayMetrics {
 
     public enum AuthResult { SUCCESS, BAD_CREDENTIALS, NOT_AUTHORIZED, UNAVAILABLE }
 
+    /** The waits of a CONNECT between its arrival and its CONNACK. */
+    public enum ConnectStage {
+        /** from the TCP accept to the decoded CONNECT (the client's send, a PROXY header, the event loop's turn) */
+        WIRE,
+        /** the credential store's answer (auth-service, Redis or the users file) */
+        AUTH,
+        /** the TAKEOVER announcement's write to the bus, which CONNACK waits for */
+        ANNOUNCE }
+
     private final Counter connects;
     private final Counter messagesIn;
     private final Counter bytesIn;
@@ -42,6 +51,7 @@ public class GatewayMetrics {
     private final Timer deliveryLatency;
     private final Map<DropReason, Counter> dropped = new EnumMap<>(DropReason.class);
     private final Map<AuthResult, Counter> auth = new EnumMap<>(AuthResult.class);
+    private final Map<ConnectStage, Timer> connectStages = new EnumMap<>(ConnectStage.class);
 
     @Inject
     public GatewayMetrics(MeterRegistry registry, SessionRegistry sessions, LocalSubscriptions subscriptions) {
@@ -66,6 +76,15 @@ public class GatewayMetrics {
         }
         for (AuthResult result : AuthResult.values()) {
             auth.put(result, registry.counter("mqtt.auth", "result", result.name().toLowerCase(Locale.ROOT)));
+        }
+        for (ConnectStage stage : ConnectStage.values()) {
+            connectStages.put(stage, Timer.builder("mqtt.connect.stage")
+                    .description("how long a CONNECT waited at one stage before its CONNACK")
+                    .tag("stage", stage.name().toLowerCase(Locale.ROOT))
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofSeconds(30))
+                    .register(registry));
         }
         Gauge.builder("mqtt.connections", sessions, SessionRegistry::size).register(registry);
         Gauge.builder("mqtt.subscription.filters", subscriptions, LocalSubscriptions::filterCount).register(registry);
@@ -102,6 +121,11 @@ public class GatewayMetrics {
 
     public void authenticated(AuthResult result) {
         auth.get(result).increment();
+    }
+
+    /** A CONNECT waited this long at one stage: started at {@code startNanos} (System.nanoTime()), ended now. */
+    public void connectStage(ConnectStage stage, long startNanos) {
+        connectStages.get(stage).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
 
     public void dropped(DropReason reason, int count) {

@@ -12,6 +12,7 @@ import io.kmqtt.core.topic.Topics;
 import io.kmqtt.gateway.ConnectRateLimit;
 import io.kmqtt.gateway.GatewayMetrics;
 import io.kmqtt.gateway.GatewayMetrics.AuthResult;
+import io.kmqtt.gateway.GatewayMetrics.ConnectStage;
 import io.kmqtt.gateway.cluster.BanList;
 import io.kmqtt.gateway.cluster.ClientPresence;
 import io.kmqtt.gateway.cluster.RetainedMessages;
@@ -111,7 +112,8 @@ public class ConnectHandler {
 
     /** The CONNECT handler of one listener, which has its own connection rate limit. */
     public MqttGatewayServer.ConnectionHandler forListener(String listener, ConnectRateLimit rateLimit) {
-        return (endpoint, credentials, keepAlive, channel) -> {
+        return (endpoint, credentials, keepAlive, channel, acceptedNanos) -> {
+            metrics.connectStage(ConnectStage.WIRE, acceptedNanos);
             if (!rateLimit.tryAcquire()) {
                 refuse(endpoint, credentials.username(), endpoint.protocolVersion() == 5
                         ? MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED
@@ -189,9 +191,13 @@ public class ConnectHandler {
         Context context = Vertx.currentContext();
         AuthRequest request = new AuthRequest(endpoint.clientIdentifier(), username, credentials.password(),
                 String.valueOf(endpoint.remoteAddress()));
+        long asked = System.nanoTime();
         authBackend.authenticator().authenticate(request)
                 .exceptionally(error -> AuthDecision.refuse(AuthDecision.Outcome.UNAVAILABLE, error.toString()))
-                .thenAccept(decision -> context.runOnContext(v -> decide(endpoint, channel, keepAlive, username, decision)));
+                .thenAccept(decision -> {
+                    metrics.connectStage(ConnectStage.AUTH, asked);
+                    context.runOnContext(v -> decide(endpoint, channel, keepAlive, username, decision));
+                });
     }
 
     private void decide(MqttEndpoint endpoint, Channel channel, KeepAlive keepAlive, String username,
@@ -306,7 +312,9 @@ public class ConnectHandler {
 
         SessionLifecycle.Start start = lifecycle.begin(session, endpoint.isCleanSession());
         MqttProperties connack = connackProperties(endpoint, serverKeepAlive, requestedExpiry, expiry);
+        long announced = System.nanoTime();
         lifecycle.announce(session, start).whenComplete((ok, error) -> session.onLoop(() -> {
+            metrics.connectStage(ConnectStage.ANNOUNCE, announced);
             boolean sent = !state.closedBefore;
             if (sent) {
                 try {

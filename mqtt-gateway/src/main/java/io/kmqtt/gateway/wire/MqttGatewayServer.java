@@ -62,8 +62,10 @@ public final class MqttGatewayServer {
         /**
          * @param keepAlive the connection's keep-alive timer, already set from the client's Keep Alive
          * @param channel   the connection's Netty channel, which the outbound flow writes to directly
+         * @param acceptedNanos when the TCP connection was accepted (System.nanoTime())
          */
-        void connected(MqttEndpoint endpoint, ConnectCredentials credentials, KeepAlive keepAlive, Channel channel);
+        void connected(MqttEndpoint endpoint, ConnectCredentials credentials, KeepAlive keepAlive, Channel channel,
+                       long acceptedNanos);
     }
 
     private final NetServer server;
@@ -95,6 +97,7 @@ public final class MqttGatewayServer {
     }
 
     private void connected(NetSocket socket) {
+        long accepted = System.nanoTime();
         NetSocketInternal soi = (NetSocketInternal) socket;
         ChannelPipeline pipeline = soi.channelHandlerContext().pipeline();
         ConnectCredentials.Capture credentials = new ConnectCredentials.Capture();
@@ -102,7 +105,7 @@ public final class MqttGatewayServer {
         KeepAlive keepAlive = new KeepAlive(pipeline);
         MqttServerConnection connection = new MqttServerConnection(soi, endpoint -> {
             keepAlive.enforce(endpoint.keepAliveTimeSeconds());
-            handler.connected(endpoint, credentials.take(), keepAlive, pipeline.channel());
+            handler.connected(endpoint, credentials.take(), keepAlive, pipeline.channel(), accepted);
         }, errors, options);
         // Until CONNECT is handled (Vert.x then sets its own): a broken first packet ends the connection.
         soi.exceptionHandler(error -> {
