@@ -15,7 +15,8 @@ cd "$root"
 gateways=${GATEWAYS:-2}
 out=bench-out/cpc-$label
 mkdir -p "$out"
-export KMQTT_PORT_BASE=${KMQTT_PORT_BASE:-40000} MQTT_LB_PORT=${MQTT_LB_PORT:-41883} MQTT_LB_WS_PORT=${MQTT_LB_WS_PORT:-41083}
+# below the ephemeral range (32768-60999), where a socket in TIME_WAIT can hold a listening port
+export KMQTT_PORT_BASE=${KMQTT_PORT_BASE:-30000} MQTT_LB_PORT=${MQTT_LB_PORT:-31883} MQTT_LB_WS_PORT=${MQTT_LB_WS_PORT:-31083}
 base=$KMQTT_PORT_BASE
 
 bin/cluster up --gateways "$gateways" --users 5000 > "$out/up.log" 2>&1
