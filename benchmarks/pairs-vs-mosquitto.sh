@@ -24,6 +24,7 @@ mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 pids=()
 stop() { # TERM, then KILL what is still there after 20 s
   local p i
+  ((${#pids[@]})) || return 0
   for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
   for ((i = 0; i < 200; i++)); do
     for p in "${pids[@]}"; do kill -0 "$p" 2> /dev/null && break; done
@@ -50,7 +51,7 @@ pairs_run() { # PORT COUNT QOS: one run of the pairs, prints one result line
   done
   for i in "${pubs[@]}"; do wait "$i"; done
   tp=$(date +%s.%N)
-  for i in "${subs[@]}"; do # stragglers get 20 s after the last publish
+  for i in "${subs[@]}"; do # each subscriber gets up to 20 s more for stragglers
     for ((k = 0; k < 200; k++)); do kill -0 "$i" 2> /dev/null || break; sleep 0.1; done
     kill "$i" 2> /dev/null || true
   done
@@ -75,7 +76,7 @@ measure() { # LABEL PORT
   done
 }
 
-await_log() { local i; for ((i = 0; i < 600; i++)); do grep -q "$2" "$1" && return 0; sleep 0.3; done; echo "timed out: $1" >&2; exit 1; }
+await_log() { local i; for ((i = 0; i < 600; i++)); do grep -qs "$2" "$1" && return 0; sleep 0.3; done; echo "timed out: $1" >&2; exit 1; }
 
 # Mosquitto 2, default settings
 "$mosquitto" -p $((base + 1883)) > "$out/mosquitto.log" 2>&1 & pids+=($!)
