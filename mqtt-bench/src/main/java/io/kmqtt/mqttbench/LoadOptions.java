@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The options of a load run, shared by run, worker, plan and compare. */
@@ -28,8 +30,10 @@ final class LoadOptions {
     @Option(names = "--host", paramLabel = "HOST", description = "Broker host.")
     String host = "127.0.0.1";
 
-    @Option(names = "--port", paramLabel = "PORT", description = "Broker MQTT port.")
-    int port = 1883;
+    @Option(names = "--port", paramLabel = "PORT[,PORT...]", converter = PortsConverter.class,
+            description = "Broker MQTT port; several spread the connections over them in turn "
+                    + "(gateways without a load balancer).")
+    String port = "1883";
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where report.md, report.json and the charts go.")
     Path out = Path.of("bench-out");
@@ -120,8 +124,13 @@ final class LoadOptions {
         boolean loopback = host.equals("127.0.0.1") || host.equals("localhost");
         String bind = workers > 1 && loopback ? "127.0.0." + (2 + slice) : null;
         Duration wait = drain != null ? drain : scenario.family().equals("stream") ? Duration.ofSeconds(10) : Duration.ofSeconds(3);
-        return new RunSettings(host, port, password, backendUser, backendPassword, slice, workers, start, bind,
+        return new RunSettings(host, parsePorts(port), password, backendUser, backendPassword, slice, workers, start, bind,
                 threads, wait, Duration.ofSeconds(30));
+    }
+
+    /** host:port, or host:port1,port2,... */
+    String address() {
+        return host + ":" + port;
     }
 
     /** The broker processes to watch: --pids name=pid,... and/or every process of a bin/cluster run. */
@@ -168,6 +177,30 @@ final class LoadOptions {
                 return parseFraction(value);
             } catch (RuntimeException e) {
                 throw new TypeConversionException("'" + value + "' is not a positive number or fraction such as 0.2 or 1/20");
+            }
+        }
+    }
+
+    static List<Integer> parsePorts(String text) {
+        List<Integer> ports = new ArrayList<>();
+        for (String p : text.split(",", -1)) {
+            int port = Integer.parseInt(p.strip());
+            if (port < 1 || port > 65535) {
+                throw new NumberFormatException("out of range");
+            }
+            ports.add(port);
+        }
+        return ports;
+    }
+
+    static final class PortsConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                parsePorts(value);
+                return value;
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException("'" + value + "' is not a port (1-65535) or a list of ports such as 21001,21002");
             }
         }
     }

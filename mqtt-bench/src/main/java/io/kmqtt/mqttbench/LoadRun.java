@@ -87,6 +87,8 @@ final class LoadRun {
     private final List<BenchClient> publishers = new ArrayList<>();
     private EventLoopGroup group;
     private Bootstrap bootstrap;
+    /** Connection attempts so far: the n-th goes to the n-th of the broker's ports, in turn. */
+    private final AtomicLong connectAttempts = new AtomicLong();
     private volatile boolean publishing;
     private volatile boolean stopping;
 
@@ -379,7 +381,7 @@ final class LoadRun {
         if (settings.bindAddress() != null) {
             b.localAddress(new InetSocketAddress(settings.bindAddress(), sourcePort()));
         }
-        ChannelFuture future = b.connect(settings.host(), settings.port());
+        ChannelFuture future = b.connect(settings.host(), settings.port(connectAttempts.getAndIncrement()));
         client.channel = future.channel();
         future.addListener(f -> {
             if (!f.isSuccess()) {

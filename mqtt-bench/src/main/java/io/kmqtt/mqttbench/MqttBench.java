@@ -168,7 +168,8 @@ public final class MqttBench implements Runnable {
      */
     @Command(name = "compare", sortOptions = false, showDefaultValues = true, usageHelpWidth = 120,
             description = {"Runs one scenario against the standalone broker (users and ACL from files), the bin/cluster "
-                    + "topology (Redis through the auth-service) and Mosquitto (password and ACL files), one after the other, "
+                    + "topology (Redis through the auth-service; cluster-direct: the same without its load balancer, the "
+                    + "connections spread over the gateways) and Mosquitto (password and ACL files), one after the other, "
                     + "with the same seed users, and writes DIR/<target>/report.* and DIR/comparison.md with ratios to the last "
                     + "target. Takes every option of run.",
                     "Mosquitto is one process: keep runs under ~19k connections for it. The cluster gets MQTT_LB_PORT, "
@@ -181,7 +182,7 @@ public final class MqttBench implements Runnable {
         @Mixin
         Help help;
 
-        static final Set<String> TARGETS = Set.of("standalone", "cluster", "mosquitto");
+        static final Set<String> TARGETS = Set.of("standalone", "cluster", "cluster-direct", "mosquitto");
 
         @Mixin
         LoadOptions load;
@@ -203,7 +204,7 @@ public final class MqttBench implements Runnable {
         public Integer call() {
             for (String t : targets.split(",")) {
                 if (!TARGETS.contains(t)) {
-                    throw new ParameterException(spec.commandLine(), "unknown target '" + t + "': give some of standalone, cluster, mosquitto");
+                    throw new ParameterException(spec.commandLine(), "unknown target '" + t + "': give some of standalone, cluster, cluster-direct, mosquitto");
                 }
             }
             if (gateways < 1) {
@@ -258,8 +259,8 @@ public final class MqttBench implements Runnable {
         }
         long start = System.currentTimeMillis() + 500;
         Map<String, Long> pids = o.brokerPids();
-        out.printf(Locale.ROOT, "%s: %s, %,d connections at scale %s, %d load process(es), against %s:%d%n",
-                scenario.name(), scenario.description(), scenario.connections(), o.scaleLabel(), o.workers, o.host, o.port);
+        out.printf(Locale.ROOT, "%s: %s, %,d connections at scale %s, %d load process(es), against %s%n",
+                scenario.name(), scenario.description(), scenario.connections(), o.scaleLabel(), o.workers, o.address());
         out.flush();
         List<WorkerResult> results = new ArrayList<>();
         try (ProcSampler proc = new ProcSampler(pids, start)) {
@@ -273,7 +274,7 @@ public final class MqttBench implements Runnable {
                 results.addAll(runWorkers(o, rawArgs, start));
             }
             double seconds = (System.currentTimeMillis() - start) / 1000.0;
-            return Report.merge(scenario, o.host + ":" + o.port, o.scale(), o.timeScale(), results, pids, proc.samples(), seconds);
+            return Report.merge(scenario, o.address(), o.scale(), o.timeScale(), results, pids, proc.samples(), seconds);
         }
     }
 

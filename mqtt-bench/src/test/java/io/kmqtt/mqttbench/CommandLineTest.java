@@ -67,7 +67,9 @@ class CommandLineTest {
         assertBad("mqtt-bench run: Missing required option: '--scenario=NAME|FILE'", "run", "--port", "1883");
         assertBad("mqtt-bench run: Invalid value for option '--steady': '5x' is not a duration such as 250ms, 30s, 5m or 1h",
                 "run", "--scenario", "p2p", "--steady", "5x");
-        assertBad("mqtt-bench run: Invalid value for option '--port': 'http' is not an int", "run", "--scenario", "p2p", "--port", "http");
+        assertBad("mqtt-bench run: Invalid value for option '--port': 'http' is not a port (1-65535) or a list of ports such as 21001,21002",
+                "run", "--scenario", "p2p", "--port", "http");
+        assertBad("mqtt-bench run: Invalid value for option '--port': '21001,' is not a port", "run", "--scenario", "p2p", "--port", "21001,");
         assertBad("mqtt-bench run: Invalid value for option '--scale': 'big' is not a positive number, a fraction such as 1/20, or ci",
                 "run", "--scenario", "p2p", "--scale", "big");
         assertBad("mqtt-bench run: stream: QoS is 0, 1 or 2, not 3", "run", "--scenario", "stream", "--qos", "3");
