@@ -1,6 +1,7 @@
 #!/bin/bash
 # Independent publisher/subscriber pairs of the Debian mosquitto clients, against Mosquitto and against a
-# minimal cluster (1 Kafka broker, 2 routers, 1 gateway, anonymous, no load balancer), in one run.
+# minimal cluster (bin/cluster up --no-lb --anonymous --gateways 1 --routers 2: 1 Kafka broker, 2 routers,
+# 1 gateway, no load balancer), in one run.
 #
 #   benchmarks/pairs-vs-mosquitto.sh [OUT]      (env: PAIRS=16, QOS1_COUNT=5000, QOS0_COUNT=20000, WARM_ROUNDS=3)
 #
@@ -10,7 +11,7 @@
 # paths yet spends most of a short run in its JIT compiler), then measured twice at QoS 1 and twice at QoS 0.
 # Per run: messages sent and received, the publishing time, delivered/s = messages / (first publish to last
 # delivery), and the broker's CPU (utime + stime of every broker process, Kafka included) per 100,000 messages.
-# Needs mosquitto and mosquitto-clients, and the packaged services (./mvnw -B package -DskipTests).
+# Needs mosquitto and mosquitto-clients, and the packaged services (./mvnw -B install -DskipTests).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out=${1:-$root/bench-out/pairs-vs-mosquitto}
@@ -32,7 +33,8 @@ stop() { # TERM, then KILL what is still there after 20 s
   done
   for p in "${pids[@]}"; do kill -9 "$p" 2> /dev/null || true; done
   wait 2> /dev/null || true; pids=(); }
-trap stop EXIT
+cluster_up=false
+trap 'stop; if [[ $cluster_up == true ]]; then "$root/bin/cluster" down > /dev/null 2>&1 || true; fi' EXIT
 
 cpu_ticks() { local t=0 p; for p in "${pids[@]}"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
 
@@ -76,52 +78,22 @@ measure() { # LABEL PORT
   done
 }
 
-await_log() { local i; for ((i = 0; i < 600; i++)); do grep -qs "$2" "$1" && return 0; sleep 0.3; done; echo "timed out: $1" >&2; exit 1; }
-
 # Mosquitto 2, default settings
 "$mosquitto" -p $((base + 1883)) > "$out/mosquitto.log" 2>&1 & pids+=($!)
 sleep 1
 measure mosquitto $((base + 1883))
 stop
 
-# The cluster: one KRaft Kafka broker as bin/cluster starts it, 2 routers, 1 gateway
-classpath=$(cat "$root/test-infra/target/classes/io/kmqtt/testinfra/kafka-server.classpath")
-kdir="$out/kafka"; rm -rf "$kdir"; mkdir -p "$kdir"
-cat > "$kdir/server.properties" << P
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$((base + 93))
-listeners=PLAINTEXT://127.0.0.1:$((base + 92)),CONTROLLER://127.0.0.1:$((base + 93))
-advertised.listeners=PLAINTEXT://127.0.0.1:$((base + 92))
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
-log.dirs=$kdir/data
-auto.create.topics.enable=false
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=4
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-P
-java -cp "$classpath" kafka.tools.StorageTool format -t "$(java -cp "$classpath" kafka.tools.StorageTool random-uuid 2> /dev/null | tail -1)" \
-  -c "$kdir/server.properties" > "$kdir/format.log" 2>&1
-java -Xms256m -Xmx1g -XX:+UseSerialGC -cp "$classpath" kafka.Kafka "$kdir/server.properties" > "$out/kafka.log" 2>&1 & pids+=($!)
-for ((i = 0; i < 200; i++)); do (exec 3<> /dev/tcp/127.0.0.1/$((base + 92))) 2> /dev/null && break; sleep 0.3; done
-common=(BUS_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$((base + 92)) SESSION_STORE=memory)
-jvm=(-Xms64m -Xmx1g -XX:+UseSerialGC)
-for r in 1 2; do
-  env "${common[@]}" QUARKUS_HTTP_PORT=$((base + 100 + r)) ROUTER_NODE_ID=router-$r \
-    java "${jvm[@]}" -jar "$root/routing-service/target/quarkus-app/quarkus-run.jar" > "$out/router-$r.log" 2>&1 & pids+=($!)
-done
-env "${common[@]}" QUARKUS_HTTP_PORT=$((base + 201)) MQTT_GATEWAY_ID=gw-1 MQTT_TCP_HOST=127.0.0.1 MQTT_TCP_PORT=$((base + 1001)) \
-  MQTT_WS_ENABLED=false MQTT_ALLOW_ANONYMOUS=true \
-  java "${jvm[@]}" -jar "$root/mqtt-gateway/target/quarkus-app/quarkus-run.jar" > "$out/gw-1.log" 2>&1 & pids+=($!)
-await_log "$out/gw-1.log" "listening on"
-for r in 1 2; do await_log "$out/router-$r.log" "routing service started"; done
+# The cluster: bin/cluster without its load balancer, anonymous, 2 routers, 1 gateway. CPU is counted for Kafka,
+# the routers and the gateway; the auth-service, admin API and Redis it starts beside them have no part in
+# anonymous pairs.
+export KMQTT_CLUSTER_DIR="$out/cluster" KMQTT_PORT_BASE=$base
+cluster_up=true
+"$root/bin/cluster" up --no-lb --anonymous --gateways 1 --routers 2 > "$out/cluster-up.log"
+pids=($(cat "$KMQTT_CLUSTER_DIR"/pids/kafka "$KMQTT_CLUSTER_DIR"/pids/router-* "$KMQTT_CLUSTER_DIR"/pids/gw-1))
 sleep 6 # the routers take their shards
 measure cluster $((base + 1001))
-stop
-rm -rf "$kdir" "$out"/sub-*.out
+pids=()
+"$root/bin/cluster" down > /dev/null
+cluster_up=false
+rm -rf "$out"/sub-*.out
