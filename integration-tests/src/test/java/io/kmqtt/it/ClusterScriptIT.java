@@ -20,12 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
@@ -44,20 +41,22 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 class ClusterScriptIT {
 
     private static final Path DIR = Cluster.ROOT.resolve("integration-tests/target/cluster-script");
-    private static final Pattern PROCESS_LINE = Pattern.compile("^(\\S+)\\s+(\\d+)\\s+(up|down)\\b", Pattern.MULTILINE);
 
     private static final int PORT_BASE = 24000;
 
     private static int lbPort;
     private static int lbWsPort;
     private static Map<String, Long> pids;
+    private static ClusterScriptRunner cluster;
 
     @BeforeAll
     static void up() throws Exception {
         lbPort = FreePorts.find();
         lbWsPort = FreePorts.find();
-        String out = run(Duration.ofMinutes(5), "up", "--gateways", "2", "--routers", "2", "--users", "20");
-        pids = processes(out);
+        cluster = new ClusterScriptRunner(DIR, PORT_BASE,
+                Map.of("MQTT_LB_PORT", Integer.toString(lbPort), "MQTT_LB_WS_PORT", Integer.toString(lbWsPort)));
+        String out = cluster.run(Duration.ofMinutes(5), "up", "--gateways", "2", "--routers", "2", "--users", "20");
+        pids = ClusterScriptRunner.processes(out);
         assertThat(pids.keySet()).contains("kafka", "redis", "auth-service", "admin-api", "router-1", "router-2",
                 "gw-1", "gw-2", "lb-1");
         assertThat(out).contains("127.0.0.1:" + lbPort, "ws://127.0.0.1:" + lbWsPort + "/mqtt").doesNotContain(" down ");
@@ -65,8 +64,8 @@ class ClusterScriptIT {
 
     @AfterAll
     static void downIfStillUp() throws Exception {
-        if (pids != null && pids.values().stream().anyMatch(ClusterScriptIT::alive)) {
-            run(Duration.ofMinutes(1), "down");
+        if (pids != null && pids.values().stream().anyMatch(ClusterScriptRunner::alive)) {
+            cluster.run(Duration.ofMinutes(1), "down");
         }
     }
 
@@ -84,7 +83,7 @@ class ClusterScriptIT {
                 "--publishers", "2", "--subscribers", "2", "--baseline", "0s", "--warmup", "3s", "--hold", "5s",
                 "--quiet", "3s", "--settle", "30s", "--drain", "30s", "--out", out.toString());
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        environment(builder);
+        cluster.environment(builder);
         builder.environment().put("JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
         Process process = builder.start();
         byte[] output = process.getInputStream().readAllBytes();
@@ -134,12 +133,12 @@ class ClusterScriptIT {
         assertThat(refused).isNotNull();
         assertThat(gatewayLogs()).contains("CONNECT from 127.0.0.9:");
 
-        String status = run(Duration.ofSeconds(30), "status");
-        assertThat(processes(status)).containsOnlyKeys(pids.keySet());
+        String status = cluster.run(Duration.ofSeconds(30), "status");
+        assertThat(ClusterScriptRunner.processes(status)).containsOnlyKeys(pids.keySet());
         assertThat(status).doesNotContain(" down ");
 
-        run(Duration.ofMinutes(2), "down");
-        assertThat(pids.entrySet()).allSatisfy(e -> assertThat(alive(e.getValue())).as(e.getKey() + " still running").isFalse());
+        cluster.run(Duration.ofMinutes(2), "down");
+        assertThat(pids.entrySet()).allSatisfy(e -> assertThat(ClusterScriptRunner.alive(e.getValue())).as(e.getKey() + " still running").isFalse());
     }
 
     /** A browser or MQTT.js client: MQTT over WebSocket at ws://LB/mqtt, to and from a TCP client. */
@@ -179,52 +178,5 @@ class ClusterScriptIT {
             }
         }
         return all.toString();
-    }
-
-    private static Map<String, Long> processes(String status) {
-        Map<String, Long> found = new HashMap<>();
-        Matcher m = PROCESS_LINE.matcher(status);
-        while (m.find()) {
-            found.put(m.group(1), Long.parseLong(m.group(2)));
-        }
-        return found;
-    }
-
-    /**
-     * Running or paused, as bin/cluster judges it: a process that exited but that its parent (init,
-     * once bin/cluster is gone) has not reaped yet is a zombie, which ProcessHandle still calls alive.
-     */
-    private static boolean alive(long pid) {
-        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-        } catch (java.io.IOException gone) {
-            return false;
-        }
-    }
-
-    private static String run(Duration timeout, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Cluster.ROOT.resolve("bin/cluster").toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        environment(builder);
-        Process process = builder.start();
-        byte[] output = process.getInputStream().readAllBytes();
-        assertThat(process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)).as("bin/cluster " + args[0] + " finished").isTrue();
-        String text = new String(output, StandardCharsets.UTF_8);
-        assertThat(process.exitValue()).as("bin/cluster " + String.join(" ", args) + ":\n" + text).isZero();
-        return text;
-    }
-
-    /** The cluster's directory, ports and JVM options, for bin/cluster and for bin/chaos (which calls it). */
-    private static void environment(ProcessBuilder builder) {
-        builder.environment().put("KMQTT_CLUSTER_DIR", DIR.toString());
-        builder.environment().put("KMQTT_PORT_BASE", Integer.toString(PORT_BASE));
-        builder.environment().put("MQTT_LB_PORT", Integer.toString(lbPort));
-        builder.environment().put("MQTT_LB_WS_PORT", Integer.toString(lbWsPort));
-        builder.environment().put("CLUSTER_JAVA_OPTS", "-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
     }
 }
