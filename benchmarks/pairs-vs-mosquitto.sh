@@ -92,7 +92,7 @@ cluster_up=true
 "$root/bin/cluster" up --no-lb --anonymous --gateways 1 --routers 2 > "$out/cluster-up.log"
 pids=($(cat "$KMQTT_CLUSTER_DIR"/pids/kafka "$KMQTT_CLUSTER_DIR"/pids/router-* "$KMQTT_CLUSTER_DIR"/pids/gw-1))
 sleep 6 # the routers take their shards
-measure cluster $((base + 1001))
+measure cluster "$("$root/bin/cluster" gateway-ports)"
 pids=()
 "$root/bin/cluster" down > /dev/null
 cluster_up=false

@@ -40,9 +40,12 @@ class ClusterWithoutLoadBalancerIT {
         assertThat(pids.keySet()).contains("kafka", "router-1", "gw-1", "gw-2").noneMatch(name -> name.startsWith("lb-"));
         assertThat(out).contains("no load balancer (--no-lb)").doesNotContain("PROXY protocol").doesNotContain(" down ");
 
-        Mqtt5BlockingClient subscriber = anonymous("direct-sub", PORT_BASE + 1002);
+        String[] gatewayPorts = CLUSTER.run(Duration.ofSeconds(30), "gateway-ports").strip().split(",");
+        assertThat(gatewayPorts).containsExactly(Integer.toString(PORT_BASE + 1001), Integer.toString(PORT_BASE + 1002));
+
+        Mqtt5BlockingClient subscriber = anonymous("direct-sub", Integer.parseInt(gatewayPorts[1]));
         Clients.Collector inbox = new Clients.Collector(subscriber).subscribe("direct/t", MqttQos.AT_LEAST_ONCE);
-        Mqtt5BlockingClient publisher = anonymous("direct-pub", PORT_BASE + 1001);
+        Mqtt5BlockingClient publisher = anonymous("direct-pub", Integer.parseInt(gatewayPorts[0]));
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             sent.add("m" + i);
