@@ -6,6 +6,7 @@ import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -21,42 +22,46 @@ import java.util.concurrent.ConcurrentHashMap;
  * "$queue/" prefix.
  *
  * <p><b>Memory.</b> A gateway holds one of these per connection, for hours, and the seed's users
- * have 20 rules each. So the resolved rules are kept in one string (for each rule its access as one
- * char, its filter, then U+0000, which no topic may contain: MQTT-4.7.3-2), and equal resolved
- * permissions are shared: {@link #resolve} returns the instance already held by another connection
- * with exactly the same superuser flag, no-match policy and resolved rules (a user's device and
- * mobile, every connection of one user). The instance carries nothing but those, so sharing it
- * cannot give one client another's rules: two clients share only what they would hold anyway.
- * Instances nobody holds any more are dropped from the table.
+ * have 20 rules each, which name the user: {@code topic/device_user7/t_1}. So the resolved rules
+ * are kept in one string (for each rule its access as one char, its filter, then U+0000, which no
+ * topic may contain: MQTT-4.7.3-2), with the client's user name written as
+ * {@link Topics#USER_MARK} wherever it occurs, and that string is shared: {@link #resolve} gives
+ * every client whose rules differ only by its own user name (every user of the seed, a user's
+ * device and mobile) the same {@link RuleList}. A connection holds only this small object: the
+ * shared list and its user name. Matching reads the mark as the user name
+ * ({@link Topics#matches(String, int, int, String, String)}), which is exactly matching the
+ * resolved rules: the name is written as the mark only where it cannot change how a filter
+ * splits into levels (no '/', '+', '#', control characters or U+FFFF in it, and no U+FFFF in the
+ * rules), so the shared list cannot give one client another's rules. Lists nobody holds any more
+ * are dropped from the table.
  */
 public final class Permissions {
 
     /** Everything allowed: for a broker without authentication. */
-    public static final Permissions ALLOW_ALL = new Permissions(true, "", true);
+    public static final Permissions ALLOW_ALL = new Permissions(new RuleList(true, "", true), null);
 
     private static final char END_OF_RULE = '\u0000';
     private static final Interner INTERNED = new Interner();
 
-    private final boolean superuser;
-    /** Per rule: access ('\u0001' subscribe, '\u0002' publish, '\u0003' both), filter, {@link #END_OF_RULE}. */
-    private final String rules;
-    private final boolean allowOnNoMatch;
-    private final int hash;
+    /** Shared with every client whose resolved rules differ only by their user name. */
+    private final RuleList shared;
+    /** What {@link Topics#USER_MARK} stands for in the shared rules; null when they hold no mark. */
+    private final String user;
 
-    private Permissions(boolean superuser, String rules, boolean allowOnNoMatch) {
-        this.superuser = superuser;
-        this.rules = rules;
-        this.allowOnNoMatch = allowOnNoMatch;
-        this.hash = (rules.hashCode() * 31 + (superuser ? 1 : 0)) * 31 + (allowOnNoMatch ? 1 : 0);
+    private Permissions(RuleList shared, String user) {
+        this.shared = shared;
+        this.user = user;
     }
 
     /**
-     * Resolves a client's rules: placeholders substituted, unsafe substitutions dropped. Returns the
-     * instance another client with the same result already holds, if any.
+     * Resolves a client's rules: placeholders substituted, unsafe substitutions dropped. The
+     * result shares its rule list with every other client whose resolved rules differ only by
+     * their user name.
      */
     public static Permissions resolve(boolean superuser, List<AclRule> rules, String username, String clientId,
                                       boolean allowOnNoMatch) {
-        StringBuilder resolved = new StringBuilder(rules.size() * 32);
+        List<String> resolved = new ArrayList<>(rules.size());
+        boolean markInRules = false;
         for (AclRule rule : rules) {
             String filter = rule.filter();
             if (filter.contains("%u")) {
@@ -74,14 +79,37 @@ public final class Permissions {
             if (filter.indexOf(END_OF_RULE) >= 0) {
                 continue; // matches no valid topic name (MQTT-4.7.3-2), so dropping it changes no decision
             }
-            resolved.append((char) rule.access()).append(filter).append(END_OF_RULE);
+            markInRules |= filter.indexOf(Topics.USER_MARK) >= 0;
+            resolved.add((char) rule.access() + filter);
         }
-        return INTERNED.intern(new Permissions(superuser, resolved.toString(), allowOnNoMatch));
+        String user = !markInRules && canStandForUser(username)
+                && resolved.stream().anyMatch(rule -> rule.contains(username)) ? username : null;
+        // Every rule allows, so their order decides nothing: sorted, equal lists in any order are one.
+        StringBuilder encoded = new StringBuilder(rules.size() * 32);
+        resolved.stream()
+                .map(rule -> user == null ? rule : rule.replace(user, String.valueOf(Topics.USER_MARK)))
+                .sorted()
+                .forEach(rule -> encoded.append(rule).append(END_OF_RULE));
+        return new Permissions(INTERNED.intern(new RuleList(superuser, encoded.toString(), allowOnNoMatch)), user);
     }
 
     private static boolean isSafeForSubstitution(String value) {
         return value != null && !value.isEmpty() && value.indexOf('+') < 0 && value.indexOf('#') < 0
                 && value.indexOf('/') < 0;
+    }
+
+    /** A name the mark may stand for: one that cannot change a filter's levels or a rule's bounds. */
+    private static boolean canStandForUser(String username) {
+        if (!isSafeForSubstitution(username)) {
+            return false;
+        }
+        for (int i = 0; i < username.length(); i++) {
+            char c = username.charAt(i);
+            if (c < ' ' || c == Topics.USER_MARK) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public boolean canPublish(String topic) {
@@ -93,11 +121,15 @@ public final class Permissions {
     }
 
     public boolean isSuperuser() {
-        return superuser;
+        return shared.superuser;
     }
 
-    /** The resolved rules, in their order (built on each call: not for the per-message path). */
+    /**
+     * The resolved rules, sorted by access and filter: every rule allows, so their order decides
+     * nothing (built on each call: not for the per-message path).
+     */
     public List<AclRule> rules() {
+        String rules = user == null ? shared.rules : shared.rules.replace(String.valueOf(Topics.USER_MARK), user);
         List<AclRule> list = new ArrayList<>();
         for (int start = 0; start < rules.length(); ) {
             int end = rules.indexOf(END_OF_RULE, start + 1);
@@ -108,19 +140,21 @@ public final class Permissions {
     }
 
     private boolean check(String topic, int action) {
-        if (superuser) {
+        RuleList list = shared;
+        if (list.superuser) {
             return true;
         }
+        String rules = list.rules;
         for (int start = 0; start < rules.length(); ) {
             int access = rules.charAt(start);
             int end = rules.indexOf(END_OF_RULE, start + 1);
             // As in emq_auth_redis, only rules for this action are considered; the rest is a no-match.
-            if ((access & action) == action && Topics.matches(rules, start + 1, end, topic)) {
+            if ((access & action) == action && Topics.matches(rules, start + 1, end, topic, user)) {
                 return true;
             }
             start = end + 1;
         }
-        return allowOnNoMatch;
+        return list.allowOnNoMatch;
     }
 
     /** "$share/group/a/b" and "$queue/a/b" are checked as "a/b". */
@@ -135,36 +169,70 @@ public final class Permissions {
         return filter;
     }
 
-    /** Distinct resolved permissions currently shared by at least one holder (for tests and metrics). */
+    /** Whether the two hold one shared rule list (for tests). */
+    boolean sharesRulesWith(Permissions other) {
+        return other.shared == shared;
+    }
+
+    /** Distinct rule lists currently shared by at least one holder (for tests and metrics). */
     static int internedCount() {
         return INTERNED.size();
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Permissions p && p.hash == hash && p.superuser == superuser
-                && p.allowOnNoMatch == allowOnNoMatch && p.rules.equals(rules);
+        return o instanceof Permissions p && p.shared.equals(shared) && Objects.equals(p.user, user);
     }
 
     @Override
     public int hashCode() {
-        return hash;
+        return shared.hash * 31 + Objects.hashCode(user);
     }
 
     /**
-     * Equal permissions to one shared instance, held weakly: an instance no session holds any more
+     * The part of a client's permissions that clients share: the superuser flag, the no-match
+     * policy and the encoded rules, with the user name written as {@link Topics#USER_MARK}.
+     */
+    private static final class RuleList {
+        final boolean superuser;
+        /** Per rule: access ('\u0001' subscribe, '\u0002' publish, '\u0003' both), filter, {@link #END_OF_RULE}. */
+        final String rules;
+        final boolean allowOnNoMatch;
+        final int hash;
+
+        RuleList(boolean superuser, String rules, boolean allowOnNoMatch) {
+            this.superuser = superuser;
+            this.rules = rules;
+            this.allowOnNoMatch = allowOnNoMatch;
+            this.hash = (rules.hashCode() * 31 + (superuser ? 1 : 0)) * 31 + (allowOnNoMatch ? 1 : 0);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RuleList r && r.hash == hash && r.superuser == superuser
+                    && r.allowOnNoMatch == allowOnNoMatch && r.rules.equals(rules);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /**
+     * Equal rule lists to one shared instance, held weakly: a list no session holds any more
      * is collected and its entry removed at a later {@link #intern}.
      */
     private static final class Interner {
 
-        private final ConcurrentHashMap<Permissions, Ref> table = new ConcurrentHashMap<>();
-        private final ReferenceQueue<Permissions> collected = new ReferenceQueue<>();
+        private final ConcurrentHashMap<RuleList, Ref> table = new ConcurrentHashMap<>();
+        private final ReferenceQueue<RuleList> collected = new ReferenceQueue<>();
 
-        Permissions intern(Permissions candidate) {
+        RuleList intern(RuleList candidate) {
             purge();
             while (true) {
                 Ref ref = table.get(candidate);
-                Permissions held = ref == null ? null : ref.get();
+                RuleList held = ref == null ? null : ref.get();
                 if (held != null) {
                     return held;
                 }
@@ -191,12 +259,12 @@ public final class Permissions {
          * The key is a copy without the referent's identity: the table must not keep the instance
          * alive. It shares the referent's rules string, which is what equality compares.
          */
-        private static final class Ref extends WeakReference<Permissions> {
-            final Permissions key;
+        private static final class Ref extends WeakReference<RuleList> {
+            final RuleList key;
 
-            Ref(Permissions referent, ReferenceQueue<Permissions> queue) {
+            Ref(RuleList referent, ReferenceQueue<RuleList> queue) {
                 super(referent, queue);
-                this.key = new Permissions(referent.superuser, referent.rules, referent.allowOnNoMatch);
+                this.key = new RuleList(referent.superuser, referent.rules, referent.allowOnNoMatch);
             }
         }
     }

@@ -12,6 +12,11 @@ public final class Topics {
     public static final char SEPARATOR = '/';
     public static final char SINGLE_LEVEL_WILDCARD = '+';
     public static final char MULTI_LEVEL_WILDCARD = '#';
+    /**
+     * Stands for a user name in a filter given to {@link #matches(String, int, int, String, String)}:
+     * U+FFFF, a noncharacter that topics should not contain (MQTT 5.0 section 1.5.4).
+     */
+    public static final char USER_MARK = '\uFFFF';
 
     private Topics() {
     }
@@ -92,6 +97,16 @@ public final class Topics {
      * (inclusive) to {@code to} (exclusive): lets many filters share one string (an ACL's rules).
      */
     public static boolean matches(String filters, int from, int to, String topic) {
+        return matches(filters, from, to, topic, null);
+    }
+
+    /**
+     * {@link #matches(String, int, int, String)} for a filter in which each {@link #USER_MARK}
+     * stands for {@code user}: as if the filter were written with {@code user} in its place, for
+     * a {@code user} without '/', '+', '#' or {@link #USER_MARK}. With a null {@code user}, the
+     * mark is an ordinary character.
+     */
+    public static boolean matches(String filters, int from, int to, String topic, String user) {
         if (!topic.isEmpty() && topic.charAt(0) == '$' && from < to
                 && (filters.charAt(from) == SINGLE_LEVEL_WILDCARD || filters.charAt(from) == MULTI_LEVEL_WILDCARD)) {
             return false;
@@ -111,11 +126,19 @@ public final class Topics {
                 f++;
             } else {
                 while (f < to && t < tLen && filters.charAt(f) != SEPARATOR && topic.charAt(t) != SEPARATOR) {
-                    if (filters.charAt(f) != topic.charAt(t)) {
+                    char c = filters.charAt(f);
+                    if (c == USER_MARK && user != null) {
+                        if (!topic.startsWith(user, t)) {
+                            return false;
+                        }
+                        f++;
+                        t += user.length();
+                    } else if (c != topic.charAt(t)) {
                         return false;
+                    } else {
+                        f++;
+                        t++;
                     }
-                    f++;
-                    t++;
                 }
                 boolean fLevelEnd = f == to || filters.charAt(f) == SEPARATOR;
                 boolean tLevelEnd = t == tLen || topic.charAt(t) == SEPARATOR;

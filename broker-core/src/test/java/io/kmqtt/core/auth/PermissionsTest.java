@@ -1,5 +1,6 @@
 package io.kmqtt.core.auth;
 
+import io.kmqtt.core.topic.Topics;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -89,20 +90,71 @@ class PermissionsTest {
     }
 
     @Test
-    void equalResolvedRulesAreOneSharedInstance() {
+    void equalResolvedRulesShareOneList() {
         List<AclRule> rules = List.of(new AclRule("topic/device_user7/t_1", 3), new AclRule("topic/device_user7/t_2", 1));
         Permissions device = of(rules, "user7", "device-7");
         Permissions mobile = of(List.of(new AclRule("topic/device_user7/t_1", 3), new AclRule("topic/device_user7/t_2", 1)),
                 "user7", "mobile-7");
-        assertThat(mobile).isSameAs(device);
-        assertThat(device.rules()).containsExactlyElementsOf(rules);
+        assertThat(mobile.sharesRulesWith(device)).isTrue();
+        assertThat(mobile).isEqualTo(device);
+        assertThat(device.rules()).containsExactlyInAnyOrderElementsOf(rules);
+    }
+
+    @Test
+    void rulesThatDifferOnlyByTheUserNameShareOneList() {
+        // The seed's layout: every user's 20 rules name the user.
+        Permissions u7 = of(List.of(new AclRule("topic/device_user7/t_1", 3), new AclRule("user7/in", 1)), "user7", "c");
+        Permissions u8 = of(List.of(new AclRule("topic/device_user8/t_1", 3), new AclRule("user8/in", 1)), "user8", "c");
+        assertThat(u8.sharesRulesWith(u7)).isTrue();
+        assertThat(u8).isNotEqualTo(u7);
+        assertThat(u7.rules()).containsExactlyInAnyOrder(new AclRule("topic/device_user7/t_1", 3), new AclRule("user7/in", 1));
+        assertThat(u8.rules()).containsExactlyInAnyOrder(new AclRule("topic/device_user8/t_1", 3), new AclRule("user8/in", 1));
+        assertThat(u7.canPublish("topic/device_user7/t_1")).isTrue();
+        assertThat(u8.canPublish("topic/device_user8/t_1")).isTrue();
+        assertThat(u7.canPublish("topic/device_user8/t_1")).isFalse();
+        assertThat(u8.canPublish("topic/device_user7/t_1")).isFalse();
+        assertThat(u8.canSubscribe("user8/in")).isTrue();
+        assertThat(u8.canSubscribe("user7/in")).isFalse();
+    }
+
+    @Test
+    void sharedListsDecideExactlyAsTheResolvedRules() {
+        // Names that are short, repeated, prefixes of other names or whole levels, against rules and
+        // topics built to tell a shared list from the resolved one.
+        List<String> names = List.of("u", "user1", "a", "t_1", "x.y", "bob", "user", "1", "é", "a b");
+        List<String> filters = List.of("topic/device_%u/t_1", "%u/%u/+", "%u%u/#", "+/%u", "$SYS/%u", "a/b/c",
+                "topic/device_user10/t_1", "pre%usuf/x", "#");
+        List<String> topics = List.of("topic/device_user1/t_1", "topic/device_user10/t_1", "u/u/x", "uu/x", "uu",
+                "a/a/a", "aa/b", "x/bob", "x/bobo", "$SYS/1", "1/1/1", "preusuf/x", "pre/suf/x", "t_1/t_1/q",
+                "x.y/x.y/z", "é/é/é", "a b/a b/c", "a/b/c", "userusersuf", "user/user/user");
+        for (String name : names) {
+            List<AclRule> rules = filters.stream().map(f -> new AclRule(f, 3)).toList();
+            Permissions p = of(rules, name, "c");
+            List<AclRule> resolved = p.rules();
+            for (String topic : topics) {
+                boolean expected = resolved.stream().anyMatch(r -> Topics.matches(r.filter(), topic));
+                assertThat(p.canPublish(topic)).as("user '%s', topic '%s', rules %s", name, topic, resolved).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void aNameThatCouldChangeAFiltersLevelsIsNeverWrittenAsTheMark() {
+        List<AclRule> rules = List.of(new AclRule("a/b\uFFFF/c", 3), new AclRule("a/b/c", 3));
+        Permissions withMarkInRules = of(rules, "b", "c");
+        assertThat(withMarkInRules.canPublish("a/b\uFFFF/c")).isTrue();
+        assertThat(withMarkInRules.canPublish("a/bb/c")).isFalse();
+        Permissions controlChar = of(List.of(new AclRule("x\u0001y/z", 3)), "x\u0001y", "c");
+        assertThat(controlChar.canPublish("x\u0001y/z")).isTrue();
+        assertThat(controlChar.rules()).containsExactly(new AclRule("x\u0001y/z", 3));
+        Permissions other = of(List.of(new AclRule("q\u0001y/z", 3)), "q\u0001y", "c");
+        assertThat(other.sharesRulesWith(controlChar)).isFalse();
     }
 
     @Test
     void sharingNeverGivesOneClientAnothersRules() {
         Permissions u7 = of(List.of(new AclRule("topic/device_user7/t_1", 3)), "user7", "c");
         Permissions u8 = of(List.of(new AclRule("topic/device_user8/t_1", 3)), "user8", "c");
-        assertThat(u8).isNotSameAs(u7);
         assertThat(u7.canPublish("topic/device_user8/t_1")).isFalse();
         assertThat(u8.canPublish("topic/device_user7/t_1")).isFalse();
 
@@ -111,8 +163,8 @@ class PermissionsTest {
         Permissions alice = of(templates, "alice", "phone");
         Permissions bob = of(templates, "bob", "phone");
         Permissions alicesTablet = of(templates, "alice", "tablet");
-        assertThat(bob).isNotSameAs(alice);
-        assertThat(alicesTablet).isNotSameAs(alice);
+        assertThat(bob).isNotEqualTo(alice);
+        assertThat(alicesTablet.sharesRulesWith(alice)).isFalse();
         assertThat(bob.canPublish("users/alice/x")).isFalse();
         assertThat(alicesTablet.canSubscribe("clients/phone/in")).isFalse();
         assertThat(alicesTablet.canSubscribe("clients/tablet/in")).isTrue();
@@ -120,18 +172,29 @@ class PermissionsTest {
         // Same rules, different flags: not shared.
         List<AclRule> rules = List.of(new AclRule("a/#", 3));
         Permissions plain = Permissions.resolve(false, rules, "u", "c", false);
-        assertThat(Permissions.resolve(true, rules, "u", "c", false)).isNotSameAs(plain);
-        assertThat(Permissions.resolve(false, rules, "u", "c", true)).isNotSameAs(plain);
+        assertThat(Permissions.resolve(true, rules, "u", "c", false).sharesRulesWith(plain)).isFalse();
+        assertThat(Permissions.resolve(false, rules, "u", "c", true).sharesRulesWith(plain)).isFalse();
         assertThat(Permissions.resolve(false, rules, "u", "c", true).canPublish("b")).isTrue();
         assertThat(plain.canPublish("b")).isFalse();
     }
 
     @Test
-    void ruleOrderAndAccessAreKept() {
+    void accessIsKeptAndOrderDecidesNothing() {
         Permissions p = of(List.of(new AclRule("b/#", AclRule.PUBLISH), new AclRule("a/#", AclRule.SUBSCRIBE)), "u", "c");
-        assertThat(p.rules()).containsExactly(new AclRule("b/#", AclRule.PUBLISH), new AclRule("a/#", AclRule.SUBSCRIBE));
-        assertThat(of(List.of(new AclRule("a/#", AclRule.SUBSCRIBE), new AclRule("b/#", AclRule.PUBLISH)), "u", "c"))
-                .as("another order is another rule list").isNotSameAs(p);
+        assertThat(p.rules()).containsExactly(new AclRule("a/#", AclRule.SUBSCRIBE), new AclRule("b/#", AclRule.PUBLISH));
+        Permissions reversed = of(List.of(new AclRule("a/#", AclRule.SUBSCRIBE), new AclRule("b/#", AclRule.PUBLISH)), "u", "c");
+        assertThat(reversed.sharesRulesWith(p)).as("every rule allows: another order is the same list").isTrue();
+        assertThat(reversed.canPublish("b/x")).isTrue();
+        assertThat(reversed.canPublish("a/x")).isFalse();
+        assertThat(reversed.canSubscribe("a/x")).isTrue();
+
+        // The seed's users: their rules come from a Redis hash, each in its own order.
+        Permissions u1 = of(List.of(new AclRule("topic/device_user1/t_1", 3), new AclRule("topic/device_user1/t_2", 3)),
+                "user1", "c");
+        Permissions u2 = of(List.of(new AclRule("topic/device_user2/t_2", 3), new AclRule("topic/device_user2/t_1", 3)),
+                "user2", "c");
+        assertThat(u2.sharesRulesWith(u1)).isTrue();
+        assertThat(u2.rules()).containsExactly(new AclRule("topic/device_user2/t_1", 3), new AclRule("topic/device_user2/t_2", 3));
     }
 
     @Test
@@ -155,7 +218,7 @@ class PermissionsTest {
     }
 
     @Test
-    void concurrentResolutionsOfTheSameRulesAgreeOnOneInstance() throws Exception {
+    void concurrentResolutionsOfTheSameRulesAgreeOnOneList() throws Exception {
         List<AclRule> rules = List.of(new AclRule("race/%u/#", 3));
         Permissions[] got = new Permissions[8];
         Thread[] threads = new Thread[got.length];
@@ -168,7 +231,7 @@ class PermissionsTest {
             t.join();
         }
         for (Permissions p : got) {
-            assertThat(p).isSameAs(got[0]);
+            assertThat(p.sharesRulesWith(got[0])).isTrue();
         }
     }
 }
