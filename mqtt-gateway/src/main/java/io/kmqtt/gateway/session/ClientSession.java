@@ -12,12 +12,12 @@ import io.kmqtt.gateway.delivery.Outbound;
 import io.kmqtt.gateway.delivery.OutboundWindow;
 import io.kmqtt.gateway.inbound.InboundFlow;
 import io.vertx.core.Context;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.mqtt.MqttEndpoint;
 import org.jboss.logging.Logger;
 
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One connected client: who it is, what it may do, its subscriptions, its outbound flow
@@ -36,17 +36,16 @@ public final class ClientSession implements OutboundWindow.Events {
     private final Context context;
     private final Permissions permissions;
     private final GatewayMetrics metrics;
-    private final String peer;
+    private final SocketAddress peerAddress;
     private final long connectedAtMillis = System.currentTimeMillis();
     private OutboundWindow outbound;
     private InboundFlow inbound;
 
     /*
-     * Created with the first subscription that needs them, as the flows create their queues: an idle
-     * device holds one subscription or none, and few use Subscription Identifiers, so an empty map
-     * per connection is memory that millions of idle connections pay for nothing (issue #17).
-     * Volatile and created under the session's lock, so that readers on other threads (metrics,
-     * presence, deliveries) see either nothing or the whole map.
+     * Null until the first subscription that needs them, then maps sized for the one or two
+     * subscriptions an idle device holds ({@link SubscriptionMaps}): per connection, a map is memory
+     * that millions of idle connections pay for (issue #17). Replaced under the session's lock;
+     * readers on other threads (metrics, presence, deliveries) read the field.
      */
     /** Subscription options, by filter; null until the first subscription. */
     private volatile Map<String, Integer> subscriptions;
@@ -73,7 +72,8 @@ public final class ClientSession implements OutboundWindow.Events {
         this.context = context;
         this.permissions = permissions;
         this.metrics = metrics;
-        this.peer = String.valueOf(endpoint.remoteAddress());
+        // The connection's own address object, not a string of it: one less per connection (issue #17).
+        this.peerAddress = endpoint.remoteAddress();
     }
 
     /** Gives the session its flows; the window reports its deliveries and drops to this session. */
@@ -93,12 +93,17 @@ public final class ClientSession implements OutboundWindow.Events {
 
     /** The client's address as the CONNECT came from ({@code host:port}); readable after the connection closed. */
     public String peer() {
-        return peer;
+        return String.valueOf(peerAddress);
     }
 
     /** When the CONNECT was accepted, wall clock. */
     public long connectedAtMillis() {
         return connectedAtMillis;
+    }
+
+    /** This connection's event loop, where everything touching its endpoint must run. */
+    public Context context() {
+        return context;
     }
 
     /** Runs the action on this connection's event loop, where everything touching its endpoint must run. */
@@ -142,42 +147,21 @@ public final class ClientSession implements OutboundWindow.Events {
     }
 
     /** Subscribes, or replaces the subscription to the filter; {@code subscriptionId} 0 for none. */
-    public void putSubscription(String filter, int options, int subscriptionId) {
-        Map<String, Integer> subs = subscriptions;
-        (subs != null ? subs : createSubscriptions()).put(filter, options);
-        Map<String, Integer> ids = subscriptionIds;
-        if (subscriptionId != 0) {
-            (ids != null ? ids : createSubscriptionIds()).put(filter, subscriptionId);
-        } else if (ids != null) {
-            ids.remove(filter);
-        }
+    public synchronized void putSubscription(String filter, int options, int subscriptionId) {
+        subscriptions = SubscriptionMaps.with(subscriptions, filter, options);
+        subscriptionIds = subscriptionId != 0 ? SubscriptionMaps.with(subscriptionIds, filter, subscriptionId)
+                : SubscriptionMaps.without(subscriptionIds, filter);
     }
 
     /** Returns false if the session had no subscription to the filter. */
-    public boolean removeSubscription(String filter) {
+    public synchronized boolean removeSubscription(String filter) {
         Map<String, Integer> subs = subscriptions;
-        if (subs == null || subs.remove(filter) == null) {
+        if (subs == null || !subs.containsKey(filter)) {
             return false;
         }
-        Map<String, Integer> ids = subscriptionIds;
-        if (ids != null) {
-            ids.remove(filter);
-        }
+        subscriptions = SubscriptionMaps.without(subs, filter);
+        subscriptionIds = SubscriptionMaps.without(subscriptionIds, filter);
         return true;
-    }
-
-    private synchronized Map<String, Integer> createSubscriptions() {
-        if (subscriptions == null) {
-            subscriptions = new ConcurrentHashMap<>(2); // a table of 4, not 16: most hold one
-        }
-        return subscriptions;
-    }
-
-    private synchronized Map<String, Integer> createSubscriptionIds() {
-        if (subscriptionIds == null) {
-            subscriptionIds = new ConcurrentHashMap<>(2);
-        }
-        return subscriptionIds;
     }
 
     /**
@@ -233,7 +217,7 @@ public final class ClientSession implements OutboundWindow.Events {
             LOG.infof("client '%s' (%s): messages dropped for it: %s. Limits: mqtt.max-queued-messages (in memory),"
                     + " mqtt.max-behind-messages (waiting in the delivery channel), bus.kafka.delivery-retention; QoS 0"
                     + " is dropped when the queue is full on the standalone broker. Counted per reason in"
-                    + " mqtt_messages_dropped_total and on the client in the admin API", clientId, peer,
+                    + " mqtt_messages_dropped_total and on the client in the admin API", clientId, peer(),
                     reason.name().toLowerCase(java.util.Locale.ROOT));
         }
     }
