@@ -72,6 +72,10 @@ public class ConnectHandler {
     private final PersistentSessions persistentSessions;
     private final SessionLifecycle lifecycle;
     private final DeliveryBudget deliveryBudget;
+    /* One of each for the gateway, given the session with each packet: nothing per connection (issue #17). */
+    private final PublishHandler publish;
+    private final SubscribeHandler subscribe;
+    private final UnsubscribeHandler unsubscribe;
     private volatile boolean shuttingDown;
 
     @Inject
@@ -94,6 +98,9 @@ public class ConnectHandler {
         this.persistentSessions = persistentSessions;
         this.lifecycle = lifecycle;
         this.deliveryBudget = deliveryBudget;
+        this.publish = new PublishHandler(bus, gateway, limits, metrics, config.topicAliasMaximum());
+        this.subscribe = new SubscribeHandler(subscriptions, limits, presence, retained, persistentSessions);
+        this.unsubscribe = new UnsubscribeHandler(subscriptions, limits, presence, persistentSessions);
     }
 
     /** Anonymous access defaults to on only when there is nothing to authenticate against. */
@@ -255,20 +262,14 @@ public class ConnectHandler {
         long expiry = Math.min(requestedExpiry, config.maxSessionExpiry().toSeconds());
         session.sessionExpirySeconds(expiry);
 
-        PublishHandler publish = new PublishHandler(session, context, bus, gateway, limits, metrics,
-                endpoint.protocolVersion() == 5 ? config.topicAliasMaximum() : 0);
-        SubscribeHandler subscribe = new SubscribeHandler(session, context, subscriptions, limits, presence, retained,
-                persistentSessions);
-        UnsubscribeHandler unsubscribe = new UnsubscribeHandler(session, context, subscriptions, limits, presence,
-                persistentSessions);
         boolean[] normalDisconnect = {false};
 
         endpoint.publishAutoAck(false);
         int serverKeepAlive = serverKeepAlive(endpoint);
-        endpoint.publishHandler(publish::handle);
-        endpoint.publishReleaseHandler(publish::handleRelease);
-        endpoint.subscribeHandler(subscribe::handle);
-        endpoint.unsubscribeHandler(unsubscribe::handle);
+        endpoint.publishHandler(message -> publish.handle(session, message));
+        endpoint.publishReleaseHandler(packetId -> publish.handleRelease(session, packetId));
+        endpoint.subscribeHandler(message -> subscribe.handle(session, message));
+        endpoint.unsubscribeHandler(message -> unsubscribe.handle(session, message));
         endpoint.publishAcknowledgeHandler(session.outbound()::onPubAck);
         endpoint.publishReceivedHandler(session.outbound()::onPubRec);
         endpoint.publishCompletionHandler(session.outbound()::onPubComp);

@@ -12,7 +12,6 @@ import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.inbound.InboundFlow;
 import io.kmqtt.gateway.session.MqttProperties5;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.vertx.core.Context;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
@@ -30,18 +29,14 @@ public final class PublishHandler {
 
     private static final Logger LOG = Logger.getLogger(PublishHandler.class);
 
-    private final ClientSession session;
-    private final Context context;
     private final MessageBus bus;
     private final GatewayRef gateway;
     private final TopicLimits limits;
     private final GatewayMetrics metrics;
     private final int topicAliasMaximum;
 
-    public PublishHandler(ClientSession session, Context context, MessageBus bus, GatewayRef gateway,
+    public PublishHandler(MessageBus bus, GatewayRef gateway,
                           TopicLimits limits, GatewayMetrics metrics, int topicAliasMaximum) {
-        this.session = session;
-        this.context = context;
         this.bus = bus;
         this.gateway = gateway;
         this.limits = limits;
@@ -49,8 +44,8 @@ public final class PublishHandler {
         this.topicAliasMaximum = topicAliasMaximum;
     }
 
-    public void handle(MqttPublishMessage message) {
-        String topic = topicOf(message);
+    public void handle(ClientSession session, MqttPublishMessage message) {
+        String topic = topicOf(session, message);
         if (topic == null) {
             return; // the alias was invalid: the connection is being closed
         }
@@ -77,11 +72,11 @@ public final class PublishHandler {
             return;
         }
         if (topic.startsWith("$SYS/") || topic.equals("$SYS")) {
-            refuse(message, topic, qos, "$SYS topics are the broker's own");
+            refuse(session, message, topic, qos, "$SYS topics are the broker's own");
             return;
         }
         if (!session.permissions().canPublish(topic)) {
-            refuse(message, topic, qos, "denied by ACL");
+            refuse(session, message, topic, qos, "denied by ACL");
             return;
         }
         if (qos == 2 && !inbound.beginQos2(message.messageId())) {
@@ -108,7 +103,7 @@ public final class PublishHandler {
             return;
         }
         Object ack = inbound.expect(message.messageId(), qos);
-        bus.publish(envelope).whenComplete((ok, error) -> context.runOnContext(v -> {
+        bus.publish(envelope).whenComplete((ok, error) -> session.context().runOnContext(v -> {
             if (error == null) {
                 inbound.complete(ack, null);
                 return;
@@ -134,7 +129,7 @@ public final class PublishHandler {
      * acknowledgement, so they get a plain acknowledgement (as Mosquitto and EMQX do) and the log
      * says why nothing was delivered.
      */
-    private void refuse(MqttPublishMessage message, String topic, int qos, String why) {
+    private void refuse(ClientSession session, MqttPublishMessage message, String topic, int qos, String why) {
         metrics.dropped(DropReason.ACL_DENIED, 1);
         LOG.infof("PUBLISH from '%s' to '%s' refused: %s", session.clientId(), abbreviate(topic), why);
         if (qos > 0) {
@@ -148,7 +143,7 @@ public final class PublishHandler {
      * The PUBLISH's topic, its MQTT 5 topic alias resolved (MQTT 5.0 section 3.3.2.3.4); null after
      * disconnecting the client for an alias out of range (0x94) or one never set (0x82).
      */
-    private String topicOf(MqttPublishMessage message) {
+    private String topicOf(ClientSession session, MqttPublishMessage message) {
         String topic = message.topicName();
         if (!session.isMqtt5()) {
             return topic;
@@ -173,7 +168,7 @@ public final class PublishHandler {
     }
 
     /** PUBREL for an inbound QoS 2 message: the client may now forget it, and so may we. */
-    public void handleRelease(int packetId) {
+    public void handleRelease(ClientSession session, int packetId) {
         session.inbound().completeQos2(packetId);
         session.endpoint().publishComplete(packetId);
     }

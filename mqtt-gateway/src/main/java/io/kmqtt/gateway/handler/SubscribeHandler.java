@@ -11,7 +11,6 @@ import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
 import io.kmqtt.gateway.session.PersistentSessions;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.vertx.core.Context;
 import io.vertx.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.MqttSubscribeMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
@@ -30,27 +29,23 @@ public final class SubscribeHandler {
 
     private static final Logger LOG = Logger.getLogger(SubscribeHandler.class);
 
-    private final ClientSession session;
-    private final Context context;
     private final LocalSubscriptions subscriptions;
     private final TopicLimits limits;
     private final ClientPresence presence;
     private final PersistentSessions persistentSessions;
     private final RetainedMessages retained;
 
-    public SubscribeHandler(ClientSession session, Context context, LocalSubscriptions subscriptions, TopicLimits limits,
+    public SubscribeHandler(LocalSubscriptions subscriptions, TopicLimits limits,
                             ClientPresence presence, RetainedMessages retained, PersistentSessions persistentSessions) {
         this.persistentSessions = persistentSessions;
         this.retained = retained;
-        this.session = session;
-        this.context = context;
         this.subscriptions = subscriptions;
         this.limits = limits;
         this.presence = presence;
     }
 
     /** The SUBSCRIBE's MQTT 5 Subscription Identifier: 0 if absent, -1 if invalid. */
-    private int subscriptionIdentifier(MqttSubscribeMessage message) {
+    private int subscriptionIdentifier(ClientSession session, MqttSubscribeMessage message) {
         if (!session.isMqtt5() || message.properties() == null) {
             return 0;
         }
@@ -62,7 +57,7 @@ public final class SubscribeHandler {
         return value > 0 ? value : -1;
     }
 
-    public void handle(MqttSubscribeMessage message) {
+    public void handle(ClientSession session, MqttSubscribeMessage message) {
         List<MqttTopicSubscription> requested = message.topicSubscriptions();
         if (requested.isEmpty()) {
             // MQTT-3.8.3-3 (3.1.1) / MQTT-3.8.3-2 (5.0): a SUBSCRIBE needs at least one filter.
@@ -70,7 +65,7 @@ public final class SubscribeHandler {
                     "SUBSCRIBE without a topic filter");
             return;
         }
-        int subscriptionId = subscriptionIdentifier(message);
+        int subscriptionId = subscriptionIdentifier(session, message);
         if (subscriptionId < 0) {
             // MQTT 5.0 section 3.8.2.1.2: a Subscription Identifier of 0 is a protocol error.
             Disconnects.disconnect(session.endpoint(), MqttDisconnectReasonCode.PROTOCOL_ERROR,
@@ -120,7 +115,7 @@ public final class SubscribeHandler {
                 routes[i] = CompletableFuture.completedFuture(null);
             }
         }
-        CompletableFuture.allOf(routes).whenComplete((ok, anyError) -> context.runOnContext(v -> {
+        CompletableFuture.allOf(routes).whenComplete((ok, anyError) -> session.context().runOnContext(v -> {
             for (int i = 0; i < routes.length; i++) {
                 if (routes[i].isCompletedExceptionally()) {
                     subscriptions.unsubscribe(session, requested.get(i).topicName());

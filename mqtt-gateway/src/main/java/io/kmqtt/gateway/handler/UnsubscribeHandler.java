@@ -7,7 +7,6 @@ import io.kmqtt.gateway.session.ClientSession;
 import io.kmqtt.gateway.session.LocalSubscriptions;
 import io.kmqtt.gateway.session.PersistentSessions;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.vertx.core.Context;
 import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
 import io.vertx.mqtt.messages.codes.MqttUnsubAckReasonCode;
 
@@ -19,24 +18,20 @@ import java.util.concurrent.CompletionStage;
 /** A client's UNSUBSCRIBE: UNSUBACK once every withdrawn route has reached the bus. */
 public final class UnsubscribeHandler {
 
-    private final ClientSession session;
-    private final Context context;
     private final LocalSubscriptions subscriptions;
     private final TopicLimits limits;
     private final ClientPresence presence;
     private final PersistentSessions persistentSessions;
 
-    public UnsubscribeHandler(ClientSession session, Context context, LocalSubscriptions subscriptions, TopicLimits limits,
+    public UnsubscribeHandler(LocalSubscriptions subscriptions, TopicLimits limits,
                               ClientPresence presence, PersistentSessions persistentSessions) {
         this.persistentSessions = persistentSessions;
-        this.session = session;
-        this.context = context;
         this.subscriptions = subscriptions;
         this.limits = limits;
         this.presence = presence;
     }
 
-    public void handle(MqttUnsubscribeMessage message) {
+    public void handle(ClientSession session, MqttUnsubscribeMessage message) {
         List<String> filters = message.topics();
         if (filters.isEmpty()) {
             // MQTT-3.10.3-2: an UNSUBSCRIBE needs at least one filter.
@@ -62,7 +57,7 @@ public final class UnsubscribeHandler {
         // A failed withdrawal leaves a route that attracts messages nobody here wants: they are
         // dropped on arrival, and the route goes away with this gateway. UNSUBACK is still success.
         CompletableFuture.allOf(withdrawals.toArray(CompletableFuture[]::new))
-                .whenComplete((ok, error) -> context.runOnContext(v -> {
+                .whenComplete((ok, error) -> session.context().runOnContext(v -> {
                     if (session.isClosed() || !session.endpoint().isConnected()) {
                         return; // the connection ended meanwhile: nothing is written to it
                     }
