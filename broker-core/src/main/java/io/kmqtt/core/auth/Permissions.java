@@ -31,9 +31,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * shared list and its user name. Matching reads the mark as the user name
  * ({@link Topics#matches(String, int, int, String, String)}), which is exactly matching the
  * resolved rules: the name is written as the mark only where it cannot change how a filter
- * splits into levels (no '/', '+', '#', control characters or U+FFFF in it, and no U+FFFF in the
- * rules), so the shared list cannot give one client another's rules. Lists nobody holds any more
- * are dropped from the table.
+ * splits into levels (no '/', '+', '#' or control characters in the name, the mark being one, and
+ * no mark in the rules), so the shared list cannot give one client another's rules. Lists nobody
+ * holds any more are dropped from the table.
  */
 public final class Permissions {
 

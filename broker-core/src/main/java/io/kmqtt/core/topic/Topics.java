@@ -14,9 +14,10 @@ public final class Topics {
     public static final char MULTI_LEVEL_WILDCARD = '#';
     /**
      * Stands for a user name in a filter given to {@link #matches(String, int, int, String, String)}:
-     * U+FFFF, a noncharacter that topics should not contain (MQTT 5.0 section 1.5.4).
+     * U+001A (SUBSTITUTE), a control character that topics should not contain (MQTT 5.0 section
+     * 1.5.4), and one that keeps a string of Latin-1 filters in one byte per character.
      */
-    public static final char USER_MARK = '\uFFFF';
+    public static final char USER_MARK = '\u001A';
 
     private Topics() {
     }
