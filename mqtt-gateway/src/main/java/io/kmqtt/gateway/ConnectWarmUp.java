@@ -52,7 +52,7 @@ final class ConnectWarmUp {
                 .setUseProxyProtocol(false).setUseWebSocket(false).setSsl(false);
         AtomicInteger answered = new AtomicInteger();
         AtomicInteger unavailable = new AtomicInteger();
-        MqttGatewayServer server = new MqttGatewayServer(vertx, options, (endpoint, credentials, keepAlive, channel, acceptedNanos) -> {
+        MqttGatewayServer server = new MqttGatewayServer(vertx, options, ConnectionLimit.NONE, (endpoint, credentials, keepAlive, channel, acceptedNanos) -> {
             if (!auth.configured()) {
                 endpoint.reject(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
                 return;

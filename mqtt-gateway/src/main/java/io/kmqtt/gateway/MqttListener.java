@@ -175,6 +175,9 @@ public class MqttListener {
 
         ConnectWarmUp.run(vertx, options(config.tcp().host(), config.tcp().port()), authBackend,
                 config.warmUp().connects(), config.warmUp().timeout());
+        ConnectionLimit limit = connectHandler.connectionLimit();
+        LOG.infof("at most %d clients (mqtt.max-connections %d) and %d TCP connections; open-files limit %d",
+                limit.sessions(), config.maxConnections(), limit.sockets(), ConnectionLimit.openFilesLimit());
         MqttGatewayServer tcp = listen("TCP", options(config.tcp().host(), config.tcp().port()));
         LOG.infof("MQTT gateway %s listening on %s:%d (TCP%s), authentication: %s, anonymous clients %s", self,
                 config.tcp().host(), tcp.actualPort(), config.proxyProtocol() ? ", PROXY protocol" : "",
@@ -263,7 +266,7 @@ public class MqttListener {
 
     /** Opens one listener; each has its own connection rate limit. */
     private MqttGatewayServer listen(String name, MqttServerOptions options) throws Exception {
-        MqttGatewayServer server = new MqttGatewayServer(vertx, options,
+        MqttGatewayServer server = new MqttGatewayServer(vertx, options, connectHandler.connectionLimit(),
                 connectHandler.forListener(name, new ConnectRateLimit(config.maxConnectRate())),
                 error -> {
                     if (metrics.connectionError(error)) {

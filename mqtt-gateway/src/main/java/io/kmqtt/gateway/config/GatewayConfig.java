@@ -76,7 +76,9 @@ public interface GatewayConfig {
 
     /**
      * Most client connections this gateway holds at once (the seed's {@code max_clients}); beyond it
-     * CONNECT gets "quota exceeded" (v5 0x97, v3 0x03). 0: no limit but the process's open files.
+     * CONNECT gets "quota exceeded" (v5 0x97, v3 0x03). 0: the process's open-files limit less a
+     * reserve for the gateway's own files and sockets, a twentieth of it and at least 256
+     * ({@link io.kmqtt.gateway.ConnectionLimit}).
      */
     @WithDefault("0")
     int maxConnections();

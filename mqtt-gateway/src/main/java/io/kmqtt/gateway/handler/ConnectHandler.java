@@ -10,6 +10,7 @@ import io.kmqtt.core.state.BanRecord;
 import io.kmqtt.core.topic.TopicLimits;
 import io.kmqtt.core.topic.Topics;
 import io.kmqtt.gateway.ConnectRateLimit;
+import io.kmqtt.gateway.ConnectionLimit;
 import io.kmqtt.gateway.GatewayMetrics;
 import io.kmqtt.gateway.GatewayMetrics.AuthResult;
 import io.kmqtt.gateway.GatewayMetrics.ConnectStage;
@@ -76,6 +77,7 @@ public class ConnectHandler {
     private final PublishHandler publish;
     private final SubscribeHandler subscribe;
     private final UnsubscribeHandler unsubscribe;
+    private final ConnectionLimit connectionLimit;
     private volatile boolean shuttingDown;
 
     @Inject
@@ -101,6 +103,12 @@ public class ConnectHandler {
         this.publish = new PublishHandler(bus, gateway, limits, metrics, config.topicAliasMaximum());
         this.subscribe = new SubscribeHandler(subscriptions, limits, presence, retained, persistentSessions);
         this.unsubscribe = new UnsubscribeHandler(subscriptions, limits, presence, persistentSessions);
+        this.connectionLimit = ConnectionLimit.of(config.maxConnections(), ConnectionLimit.openFilesLimit());
+    }
+
+    /** How many connections this gateway takes; its listeners close TCP connections beyond it. */
+    public ConnectionLimit connectionLimit() {
+        return connectionLimit;
     }
 
     /** Anonymous access defaults to on only when there is nothing to authenticate against. */
@@ -139,11 +147,11 @@ public class ConnectHandler {
             refuseShuttingDown(endpoint);
             return;
         }
-        if (config.maxConnections() > 0 && sessions.size() >= config.maxConnections()
-                && sessions.get(endpoint.clientIdentifier()) == null) {
+        if (sessions.size() >= connectionLimit.sessions() && sessions.get(endpoint.clientIdentifier()) == null) {
             refuse(endpoint, credentials.username(), v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
                     : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
-                    "this gateway holds " + sessions.size() + " connections, its limit (mqtt.max-connections)");
+                    "this gateway holds " + sessions.size() + " connections, its limit (mqtt.max-connections, or"
+                            + " by default the open-files limit less a reserve)");
             return;
         }
         if (endpoint.will() != null && endpoint.will().isWillFlag()

@@ -1,5 +1,6 @@
 package io.kmqtt.gateway.wire;
 
+import io.kmqtt.gateway.ConnectionLimit;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -72,13 +73,17 @@ public final class MqttGatewayServer {
     private final MqttServerOptions options;
     private final ConnectionHandler handler;
     private final Handler<Throwable> errors;
+    private final ConnectionLimit limit;
 
     /**
+     * @param limit  how many TCP connections it keeps open: one beyond is closed at once
      * @param errors told of a connection that fails before its CONNECT was accepted; the
      *               connection is then closed
      */
-    public MqttGatewayServer(Vertx vertx, MqttServerOptions options, ConnectionHandler handler, Handler<Throwable> errors) {
+    public MqttGatewayServer(Vertx vertx, MqttServerOptions options, ConnectionLimit limit, ConnectionHandler handler,
+                             Handler<Throwable> errors) {
         this.options = options;
+        this.limit = limit;
         this.handler = handler;
         this.errors = errors;
         this.server = vertx.createNetServer(options).connectHandler(this::connected);
@@ -100,6 +105,11 @@ public final class MqttGatewayServer {
         long accepted = System.nanoTime();
         NetSocketInternal soi = (NetSocketInternal) socket;
         ChannelPipeline pipeline = soi.channelHandlerContext().pipeline();
+        if (!limit.tryOpen()) {
+            pipeline.channel().close(); // before it costs more than its file descriptor
+            return;
+        }
+        pipeline.channel().closeFuture().addListener(closed -> limit.closed());
         ConnectCredentials.Capture credentials = new ConnectCredentials.Capture();
         initChannel(pipeline, credentials);
         KeepAlive keepAlive = new KeepAlive(pipeline);
