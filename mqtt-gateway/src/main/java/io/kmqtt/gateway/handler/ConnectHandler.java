@@ -150,8 +150,7 @@ public class ConnectHandler {
         if (sessions.size() >= connectionLimit.sessions() && sessions.get(endpoint.clientIdentifier()) == null) {
             refuse(endpoint, credentials.username(), v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
                     : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
-                    "this gateway holds " + sessions.size() + " connections, its limit (mqtt.max-connections, or"
-                            + " by default the open-files limit less a reserve)");
+                    "this gateway holds " + sessions.size() + " connections, its limit (mqtt.max-connections)");
             return;
         }
         if (endpoint.will() != null && endpoint.will().isWillFlag()
