@@ -72,6 +72,11 @@ public class OutboundWindowBenchmark {
         }
 
         @Override
+        public boolean isWritable() {
+            return true;
+        }
+
+        @Override
         public void write(MqttMessage packet) {
             if (packet instanceof MqttPublishMessage publish && publish.variableHeader().packetId() > 0) {
                 packetIds.add(publish.variableHeader().packetId());

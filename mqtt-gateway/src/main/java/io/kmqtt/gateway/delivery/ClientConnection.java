@@ -16,6 +16,12 @@ public interface ClientConnection {
     /** The connection can still be written to. */
     boolean isOpen();
 
+    /**
+     * The connection's write buffer is below its high-water mark. While it is not, QoS 0 messages no
+     * longer pass QoS 1 and 2 messages waiting for the window: they queue, bounded, like those.
+     */
+    boolean isWritable();
+
     /** Writes a packet without flushing it. */
     void write(MqttMessage packet);
 

@@ -41,6 +41,10 @@ import java.util.function.LongSupplier;
  * the window allows and flushes once. The client's acknowledgements arrive on that loop and drain
  * the next messages at once.
  *
+ * <p><b>Order.</b> Messages go out in the order they arrived, except that a QoS 0 message passes
+ * QoS 1 and 2 messages waiting for room in the window while the connection takes writes
+ * ({@link OutboundQueue}): MQTT orders per topic and QoS only.
+ *
  * <p><b>When the queue is full</b> ({@code maxQueued} messages, or the gateway's
  * {@link DeliveryBudget} spent and the window's worth queued), what happens depends on where the
  * message came from:
@@ -105,7 +109,7 @@ public final class OutboundWindow {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
     // Guarded by this. The collections are created when first needed: most connections are idle.
-    private ArrayDeque<Outbound> queue;
+    private OutboundQueue queue;
     /** In sending order, so that a session saved for later resends them in the order it first sent them. */
     private LinkedHashMap<Integer, InFlight> inflight;
     /** PUBLISHes and PUBRELs of a resumed session to send again before anything else. */
@@ -237,16 +241,10 @@ public final class OutboundWindow {
 
     private void enqueue(Outbound message) {
         if (queue == null) {
-            queue = new ArrayDeque<>();
+            queue = new OutboundQueue();
         }
         queue.addLast(message);
         budget.take(message.bytes());
-    }
-
-    private Outbound dequeue() {
-        Outbound o = queue.pollFirst();
-        budget.give(o.bytes());
-        return o;
     }
 
     private void fallBehind(long channelOffset) {
@@ -396,12 +394,10 @@ public final class OutboundWindow {
             sends = new ArrayList<>(resends);
             resends.clear();
         }
-        while (queue != null && !queue.isEmpty()) {
-            Outbound next = queue.peekFirst();
-            if (next.qos() > 0 && inflightCount0() >= inflightWindow) {
-                break;
-            }
-            dequeue();
+        boolean writable = queue != null && !queue.isEmpty() && connection.isWritable();
+        Outbound next;
+        while (queue != null && (next = queue.poll(inflightCount0() < inflightWindow, writable)) != null) {
+            budget.give(next.bytes());
             int packetId = 0;
             if (next.qos() > 0) {
                 packetId = allocatePacketId();
@@ -710,7 +706,7 @@ public final class OutboundWindow {
             }
             for (int i = ahead.size() - 1; i >= 0; i--) {
                 if (queue == null) {
-                    queue = new ArrayDeque<>();
+                    queue = new OutboundQueue();
                 }
                 queue.addFirst(ahead.get(i));
                 budget.take(ahead.get(i).bytes());

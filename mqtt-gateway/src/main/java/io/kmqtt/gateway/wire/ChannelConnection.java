@@ -33,6 +33,11 @@ public final class ChannelConnection implements ClientConnection {
     }
 
     @Override
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    @Override
     public void write(MqttMessage packet) {
         channel.write(packet, channel.voidPromise());
     }

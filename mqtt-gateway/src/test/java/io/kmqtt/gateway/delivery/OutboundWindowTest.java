@@ -30,6 +30,7 @@ class OutboundWindowTest {
         final List<MqttMessage> written = new ArrayList<>();
         int flushes;
         boolean open = true;
+        boolean writable = true;
         boolean mqtt5;
 
         @Override
@@ -40,6 +41,11 @@ class OutboundWindowTest {
         @Override
         public boolean isOpen() {
             return open;
+        }
+
+        @Override
+        public boolean isWritable() {
+            return writable;
         }
 
         @Override
@@ -137,17 +143,17 @@ class OutboundWindowTest {
     }
 
     @Test
-    void qos0NeedsNoWindowSlotButKeepsItsPlaceInLine() {
+    void qos0NeedsNoWindowSlotAndDoesNotWaitForOne() {
         OutboundWindow w = window(1, 100, 100, DeliveryBudget.unlimited());
         w.offerLive(live(0, 1));
         w.offerLive(live(1, 0));
         w.offerLive(live(2, 1));
         w.offerLive(live(3, 0));
         connection.runTasks();
-        assertThat(connection.payloads()).containsExactly("m0", "m1");
-        assertThat(w.queueLength()).as("m3 waits behind m2, which waits for a slot").isEqualTo(2);
+        assertThat(connection.payloads()).containsExactly("m0", "m1", "m3");
+        assertThat(w.queueLength()).as("m2 waits for a slot").isEqualTo(1);
         w.onPubAck(connection.packetIds().get(0));
-        assertThat(connection.payloads()).containsExactly("m0", "m1", "m2", "m3");
+        assertThat(connection.payloads()).containsExactly("m0", "m1", "m3", "m2");
     }
 
     @Test
@@ -381,6 +387,61 @@ class OutboundWindowTest {
         connection.runTasks();
         assertThat(counts.dropped).containsEntry(DropReason.TOO_LARGE, 1);
         assertThat(connection.payloads()).containsExactly("ok");
+    }
+
+    /** m0..m6 live, QoS 1 but m4 and m6 at QoS 0, into a window of 2. */
+    private OutboundWindow mixedQosBehindAFullWindow() {
+        OutboundWindow w = window(2, 100, 100, DeliveryBudget.unlimited());
+        int[] qos = {1, 1, 1, 1, 0, 1, 0};
+        for (int i = 0; i < qos.length; i++) {
+            w.offerLive(live(i, qos[i]));
+        }
+        return w;
+    }
+
+    @Test
+    void qos0MessagesPassQos1MessagesWaitingForTheWindowAndQos1KeepsItsOrder() {
+        OutboundWindow w = mixedQosBehindAFullWindow();
+        connection.runTasks();
+        assertThat(connection.payloads()).containsExactly("m0", "m1", "m4", "m6");
+        assertThat(w.queueLength()).isEqualTo(3);
+        assertThat(connection.flushes).isEqualTo(1);
+
+        w.onPubAck(connection.packetIds().get(0));
+        assertThat(connection.payloads()).endsWith("m2");
+        ackAll(w);
+        assertThat(connection.payloads()).containsExactly("m0", "m1", "m4", "m6", "m2", "m3", "m5");
+        assertThat(w.queueLength()).isZero();
+    }
+
+    @Test
+    void whileTheConnectionTakesNoWritesQos0WaitsInOrderLikeTheRest() {
+        connection.writable = false;
+        OutboundWindow w = mixedQosBehindAFullWindow();
+        connection.runTasks();
+        assertThat(connection.payloads()).containsExactly("m0", "m1");
+        assertThat(w.queueLength()).isEqualTo(5);
+
+        w.onPubAck(connection.packetIds().get(0));
+        assertThat(connection.payloads()).containsExactly("m0", "m1", "m2");
+
+        connection.writable = true;
+        w.onPubAck(connection.packetIds().get(1));
+        assertThat(connection.payloads()).containsExactly("m0", "m1", "m2", "m3", "m4", "m6");
+        ackAll(w);
+        assertThat(connection.payloads()).endsWith("m5");
+    }
+
+    @Test
+    void aSessionParkedWithQos1SetAsideOwesItInOrder() {
+        OutboundWindow w = mixedQosBehindAFullWindow();
+        connection.runTasks();
+        w.offerLive(live(7, 1));
+        List<PendingMessage> owed = w.park(p -> { });
+        assertThat(owed).extracting(p -> new String(p.message().payload(), StandardCharsets.UTF_8))
+                .containsExactly("m0", "m1", "m2", "m3", "m5", "m7");
+        assertThat(owed).extracting(PendingMessage::packetId).startsWith(connection.packetIds().get(0),
+                connection.packetIds().get(1));
     }
 
     private void ackAll(OutboundWindow w) {
