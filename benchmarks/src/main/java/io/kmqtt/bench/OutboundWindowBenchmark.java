@@ -77,6 +77,11 @@ public class OutboundWindowBenchmark {
         }
 
         @Override
+        public void whenWritable(Runnable task) {
+            throw new IllegalStateException("always writable");
+        }
+
+        @Override
         public void write(MqttMessage packet) {
             if (packet instanceof MqttPublishMessage publish && publish.variableHeader().packetId() > 0) {
                 packetIds.add(publish.variableHeader().packetId());

@@ -2,7 +2,9 @@ package io.kmqtt.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.kmqtt.mqttbench.loss.LossReport;
 import io.kmqtt.mqttbench.loss.StreamLoss;
 import io.kmqtt.testinfra.ChildProcess;
@@ -30,6 +32,7 @@ import static io.kmqtt.it.RawMqtt.str;
 import static io.kmqtt.it.RawMqtt.u16;
 import static io.kmqtt.it.RawMqtt.varInt;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * PUBACK means delivered: every QoS 1 message the cluster acknowledged reaches its subscribers,
@@ -254,6 +257,53 @@ class DeliveryGuaranteesIT {
                 assertThat(stuckClient.get("mqueue_len").asInt()).as("held in memory").isLessThanOrEqualTo(200);
                 assertThat(stuckClient.get("behind_cnt").asInt()).as("left waiting in the delivery channel")
                         .isGreaterThan(15_000);
+            }
+        }
+    }
+
+    /**
+     * A QoS 0 subscriber that stops reading its socket: what does not fit in the kernel's buffers
+     * waits in the delivery channel, not in the gateway's write buffer, and arrives, all of it, in
+     * order, once the client reads again.
+     */
+    @Test
+    void aSubscriberThatStopsReadingWaitsInTheChannelNotInMemoryAndGetsEverythingWhenItReadsAgain() throws Exception {
+        int count = 30_000;
+        try (Cluster cluster = new Cluster(kafka.bootstrapServers()).withEnv("MQTT_MAX_QUEUED_MESSAGES", "200");
+             SequencedTraffic flood = new SequencedTraffic()) {
+            cluster.startRouter("router-1");
+            Cluster.Gateway gw = cluster.startGateway("gw-1");
+            try (RawMqtt slow = new RawMqtt(gw.port())) {
+                slow.send(connect5("stops-reading", new byte[0]));
+                slow.readPackets(1, Duration.ofSeconds(5)); // CONNACK
+                slow.send(packet(0x82, u16(1), varInt(0), str("pause/#"), new byte[]{0}));
+                slow.readPackets(1, Duration.ofSeconds(5)); // SUBACK
+                // Once a probe arrives, the router has the route: every message of the flood is routed.
+                Mqtt5BlockingClient prober = Clients.connect(gw.port(), "pause-probe");
+                await().atMost(Duration.ofSeconds(20)).until(() -> {
+                    Clients.publish(prober, "pause/probe", "probe", MqttQos.AT_LEAST_ONCE);
+                    return slow.readUntilClosed(Duration.ofMillis(500)).received().length > 0;
+                });
+                slow.readUntilClosed(Duration.ofMillis(1_500)); // probes still on their way
+                prober.disconnect();
+
+                // 30 MB at QoS 0 while it reads nothing: the kernel's socket buffers hold about a third.
+                flood.publish(gw.port(), "pause-pub", "pause/t", count, 100, Duration.ZERO, 1_000)
+                        .get(3, TimeUnit.MINUTES);
+                String details = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                        "http://127.0.0.1:" + gw.httpPort() + "/internal/v1/clients/stops-reading")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                System.out.println("the client that stopped reading: " + details);
+                JsonNode stopped = new ObjectMapper().readTree(details);
+                assertThat(stopped.get("mqueue_len").asInt()).as("held in memory").isLessThanOrEqualTo(200);
+                assertThat(stopped.get("behind_cnt").asInt()).as("left waiting in the delivery channel")
+                        .isGreaterThan(10_000);
+
+                List<byte[]> got = slow.readPackets(count, Duration.ofSeconds(60));
+                for (byte[] publish : got) {
+                    assertThat(publish[0] & 0xFF).as("PUBLISH at QoS 0").isEqualTo(0x30);
+                }
+                assertThat(got).hasSize(count);
             }
         }
     }

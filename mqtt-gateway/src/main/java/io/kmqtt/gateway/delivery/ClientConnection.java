@@ -16,11 +16,11 @@ public interface ClientConnection {
     /** The connection can still be written to. */
     boolean isOpen();
 
-    /**
-     * The connection's write buffer is below its high-water mark. While it is not, QoS 0 messages no
-     * longer pass QoS 1 and 2 messages waiting for the window: they queue, bounded, like those.
-     */
+    /** The connection's write buffer is below its high-water mark: writing more will not pile up in memory. */
     boolean isWritable();
+
+    /** Runs the task (once) when the connection is writable again; a later call replaces an earlier task. */
+    void whenWritable(Runnable task);
 
     /** Writes a packet without flushing it. */
     void write(MqttMessage packet);

@@ -10,8 +10,8 @@ import java.util.function.Predicate;
  *
  * <p>MQTT orders messages per topic <em>and QoS</em> (MQTT 5.0 section 4.6, MQTT-4.6.0-6), so a
  * QoS 0 message may overtake a QoS 1 one. Without that, a subscriber whose acknowledgements take a
- * round trip gets its QoS 0 messages at the pace of its QoS 1 window: the seed's ListenToAllTopics
- * subscriber, where four messages in five are QoS 0, fell seconds behind that way.
+ * round trip gets its QoS 0 messages at the pace of its QoS 1 window (the seed's ListenToAllTopics
+ * subscriber gets four messages in five at QoS 0).
  *
  * <p>A QoS 1 or 2 message found at the head while the window is full is set aside, in order, into
  * {@code waitingForWindow}; everything there is older than everything in {@code arrived}, so the
@@ -38,34 +38,29 @@ final class OutboundQueue implements Iterable<Outbound> {
     }
 
     /**
-     * The next message to send, or null.
+     * The next message to send, or null: the oldest QoS 1 or 2 message if the window has room,
+     * else the oldest QoS 0 message, setting aside the QoS 1 and 2 messages ahead of it.
      *
-     * @param windowHasRoom   a QoS 1 or 2 message may be sent now
-     * @param qos0MayOvertake a QoS 0 message may pass QoS 1 and 2 messages waiting for the window
-     *                        (false while the connection cannot take more writes: then it waits, and
-     *                        the queue, bounded, fills up behind it)
+     * @param windowHasRoom a QoS 1 or 2 message may be sent now
      */
-    Outbound poll(boolean windowHasRoom, boolean qos0MayOvertake) {
-        boolean waiting = waitingForWindow != null && !waitingForWindow.isEmpty();
-        if (waiting && windowHasRoom) {
-            return waitingForWindow.pollFirst();
-        }
-        if (waiting && !qos0MayOvertake) {
-            return null;
-        }
-        while (!arrived.isEmpty()) {
-            Outbound next = arrived.peekFirst();
-            if (windowHasRoom && !waiting || next.qos() == 0 && (!waiting || qos0MayOvertake)) {
-                return arrived.pollFirst();
+    Outbound poll(boolean windowHasRoom) {
+        if (waitingForWindow != null && !waitingForWindow.isEmpty()) {
+            if (windowHasRoom) {
+                return waitingForWindow.pollFirst();
             }
-            if (next.qos() == 0 || !qos0MayOvertake) {
-                return null;
+        } else if (windowHasRoom) {
+            return arrived.pollFirst();
+        }
+        // The window is full: QoS 0 passes, QoS 1 and 2 wait in order.
+        while (!arrived.isEmpty()) {
+            Outbound next = arrived.pollFirst();
+            if (next.qos() == 0) {
+                return next;
             }
             if (waitingForWindow == null) {
                 waitingForWindow = new ArrayDeque<>();
             }
-            waitingForWindow.addLast(arrived.pollFirst());
-            waiting = true;
+            waitingForWindow.addLast(next);
         }
         return null;
     }

@@ -42,8 +42,13 @@ import java.util.function.LongSupplier;
  * the next messages at once.
  *
  * <p><b>Order.</b> Messages go out in the order they arrived, except that a QoS 0 message passes
- * QoS 1 and 2 messages waiting for room in the window while the connection takes writes
- * ({@link OutboundQueue}): MQTT orders per topic and QoS only.
+ * QoS 1 and 2 messages waiting for room in the window ({@link OutboundQueue}): MQTT orders per
+ * topic and QoS only.
+ *
+ * <p><b>A client that reads slowly.</b> While the connection's write buffer is above its
+ * high-water mark, nothing new is written: messages wait in the queue, which is bounded, and the
+ * connection drains again once it is writable. A client that stops reading costs its queue, not an
+ * ever-growing write buffer.
  *
  * <p><b>When the queue is full</b> ({@code maxQueued} messages, or the gateway's
  * {@link DeliveryBudget} spent and the window's worth queued), what happens depends on where the
@@ -394,9 +399,17 @@ public final class OutboundWindow {
             sends = new ArrayList<>(resends);
             resends.clear();
         }
-        boolean writable = queue != null && !queue.isEmpty() && connection.isWritable();
+        if (queue == null || queue.isEmpty()) {
+            return sends;
+        }
+        if (!connection.isWritable()) {
+            // The client reads slower than it is sent to: what waits stays in this bounded queue (and
+            // beyond it in the delivery channel), not in the connection's unbounded write buffer.
+            connection.whenWritable(this::scheduleDrain);
+            return sends;
+        }
         Outbound next;
-        while (queue != null && (next = queue.poll(inflightCount0() < inflightWindow, writable)) != null) {
+        while ((next = queue.poll(inflightCount0() < inflightWindow)) != null) {
             budget.give(next.bytes());
             int packetId = 0;
             if (next.qos() > 0) {

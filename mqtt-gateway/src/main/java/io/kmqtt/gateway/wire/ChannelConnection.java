@@ -2,6 +2,8 @@ package io.kmqtt.gateway.wire;
 
 import io.kmqtt.gateway.delivery.ClientConnection;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.mqtt.MqttMessage;
 
@@ -35,6 +37,31 @@ public final class ChannelConnection implements ClientConnection {
     @Override
     public boolean isWritable() {
         return channel.isWritable();
+    }
+
+    @Override
+    public void whenWritable(Runnable task) {
+        WhenWritable handler = channel.pipeline().get(WhenWritable.class);
+        if (handler == null) { // added on first need: a connection that never falls behind pays nothing
+            handler = new WhenWritable();
+            channel.pipeline().addFirst(handler);
+        }
+        handler.task = task;
+    }
+
+    /** Runs the task it holds once the channel is writable again; passes the event on. */
+    private static final class WhenWritable extends ChannelInboundHandlerAdapter {
+        private Runnable task;
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            Runnable t = task;
+            if (t != null && ctx.channel().isWritable()) {
+                task = null;
+                t.run();
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
     }
 
     @Override

@@ -20,6 +20,7 @@ class OutboundQueueTest {
                 PublishProperties.NONE), qos, false);
     }
 
+    /** Names starting with z are QoS 0, the others QoS 1. */
     private void add(String names) {
         for (String n : names.split(" ")) {
             queue.addLast(message(n, n.startsWith("z") ? 0 : 1));
@@ -41,7 +42,7 @@ class OutboundQueueTest {
         add("a z1 b z2");
         List<String> sent = new ArrayList<>();
         Outbound o;
-        while ((o = queue.poll(true, true)) != null) {
+        while ((o = queue.poll(true)) != null) {
             sent.add(name(o));
         }
         assertThat(sent).containsExactly("a", "z1", "b", "z2");
@@ -50,32 +51,21 @@ class OutboundQueueTest {
     @Test
     void aFullWindowSetsQos1AsideAndLetsQos0ByThenQos1ComesFirst() {
         add("a b z1 c z2");
-        assertThat(name(queue.poll(false, true))).isEqualTo("z1");
+        assertThat(name(queue.poll(false))).isEqualTo("z1");
         assertThat(contents()).containsExactly("a", "b", "c", "z2");
-        assertThat(name(queue.poll(false, true))).isEqualTo("z2");
-        assertThat(queue.poll(false, true)).isNull();
+        assertThat(name(queue.poll(false))).isEqualTo("z2");
+        assertThat(queue.poll(false)).isNull();
         add("d z3");
-        assertThat(name(queue.poll(false, true))).isEqualTo("z3");
+        assertThat(name(queue.poll(false))).isEqualTo("z3");
         assertThat(contents()).containsExactly("a", "b", "c", "d");
-        assertThat(name(queue.poll(true, true))).isEqualTo("a");
+        assertThat(name(queue.poll(true))).isEqualTo("a");
         assertThat(queue.size()).isEqualTo(3);
-    }
-
-    @Test
-    void withoutOvertakingAQos0MessageWaitsBehindQos1() {
-        add("a z1");
-        assertThat(queue.poll(false, false)).isNull();
-        add("b");
-        queue.poll(false, true); // a and b set aside, z1 sent
-        add("z2");
-        assertThat(queue.poll(false, false)).isNull();
-        assertThat(name(queue.poll(true, false))).isEqualTo("a");
     }
 
     @Test
     void addFirstGoesAheadOfWhatIsSetAside() {
         add("a z1");
-        queue.poll(false, true);
+        queue.poll(false);
         queue.addFirst(message("saved", 1));
         queue.addFirst(message("zsaved", 0));
         assertThat(contents()).containsExactly("saved", "a", "zsaved");
@@ -84,7 +74,7 @@ class OutboundQueueTest {
     @Test
     void removeAndIterationSpanBothParts() {
         add("a b z1 c");
-        queue.poll(false, true);
+        queue.poll(false);
         assertThat(queue.removeIf(o -> name(o).equals("b") || name(o).equals("c"))).isTrue();
         assertThat(contents()).containsExactly("a");
         add("d");
