@@ -249,11 +249,7 @@ class DeliveryGuaranteesIT {
                 assertNothingAcknowledgedLost(report);
                 assertThat(report.total().received()).isEqualTo(20_000);
 
-                String details = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                        "http://127.0.0.1:" + gw.httpPort() + "/internal/v1/clients/never-acks")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-                System.out.println("the stuck client: " + details);
-                JsonNode stuckClient = new ObjectMapper().readTree(details);
+                JsonNode stuckClient = clientDetails(gw, "never-acks");
                 assertThat(stuckClient.get("mqueue_len").asInt()).as("held in memory").isLessThanOrEqualTo(200);
                 assertThat(stuckClient.get("behind_cnt").asInt()).as("left waiting in the delivery channel")
                         .isGreaterThan(15_000);
@@ -290,21 +286,41 @@ class DeliveryGuaranteesIT {
                 // 30 MB at QoS 0 while it reads nothing: the kernel's socket buffers hold about a third.
                 flood.publish(gw.port(), "pause-pub", "pause/t", count, 100, Duration.ZERO, 1_000)
                         .get(3, TimeUnit.MINUTES);
-                String details = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                        "http://127.0.0.1:" + gw.httpPort() + "/internal/v1/clients/stops-reading")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-                System.out.println("the client that stopped reading: " + details);
-                JsonNode stopped = new ObjectMapper().readTree(details);
+                JsonNode stopped = clientDetails(gw, "stops-reading");
                 assertThat(stopped.get("mqueue_len").asInt()).as("held in memory").isLessThanOrEqualTo(200);
                 assertThat(stopped.get("behind_cnt").asInt()).as("left waiting in the delivery channel")
                         .isGreaterThan(10_000);
 
+                // Each of the 30,000, once and in order: a loss would leave readPackets waiting, and fail it.
                 List<byte[]> got = slow.readPackets(count, Duration.ofSeconds(60));
-                for (byte[] publish : got) {
-                    assertThat(publish[0] & 0xFF).as("PUBLISH at QoS 0").isEqualTo(0x30);
+                for (int i = 0; i < count; i++) {
+                    assertThat(got.get(i)[0] & 0xFF).as("PUBLISH at QoS 0").isEqualTo(0x30);
+                    assertThat(sequenceOf(got.get(i))).as("message %d", i + 1).isEqualTo(i + 1);
                 }
-                assertThat(got).hasSize(count);
             }
         }
+    }
+
+    /** What the gateway reports about one of its clients (the admin API's source), printed for the log. */
+    private static JsonNode clientDetails(Cluster.Gateway gw, String clientId) throws Exception {
+        String details = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + gw.httpPort() + "/internal/v1/clients/" + clientId)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        System.out.println(clientId + ": " + details);
+        return new ObjectMapper().readTree(details);
+    }
+
+    /**
+     * The sequence number {@link SequencedTraffic} wrote at the start of the payload of an MQTT 5
+     * QoS 0 PUBLISH (first byte, then topic, properties length, payload; no packet id).
+     */
+    private static int sequenceOf(byte[] publish) {
+        int topicLength = ((publish[1] & 0xFF) << 8) | (publish[2] & 0xFF);
+        int at = 3 + topicLength + 1; // a one-byte properties length: these PUBLISHes carry none
+        int seq = 0;
+        while (at < publish.length && publish[at] != ' ') {
+            seq = seq * 10 + (publish[at++] - '0');
+        }
+        return seq;
     }
 }

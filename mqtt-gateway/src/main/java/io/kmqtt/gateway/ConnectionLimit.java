@@ -26,6 +26,8 @@ public final class ConnectionLimit {
     public static final ConnectionLimit NONE = new ConnectionLimit(Integer.MAX_VALUE, Integer.MAX_VALUE);
 
     private static final Logger LOG = Logger.getLogger(ConnectionLimit.class);
+    /** The least kept for the gateway's own files and sockets (jars, Kafka, the auth-service, logs). */
+    private static final int MIN_RESERVE = 256;
     private static final long LOG_EVERY_NANOS = 10_000_000_000L;
 
     private final int sessions;
@@ -46,9 +48,9 @@ public final class ConnectionLimit {
     public static ConnectionLimit of(int configured, long openFiles) {
         if (openFiles <= 0) {
             int sessions = configured > 0 ? configured : Integer.MAX_VALUE;
-            return new ConnectionLimit(sessions, configured > 0 ? configured + 256 : Integer.MAX_VALUE);
+            return new ConnectionLimit(sessions, configured > 0 ? configured + MIN_RESERVE : Integer.MAX_VALUE);
         }
-        long reserve = Math.max(256, openFiles / 20);
+        long reserve = Math.max(MIN_RESERVE, openFiles / 20);
         long sessions = configured > 0 ? configured : Math.max(1, openFiles - reserve);
         long sockets = Math.min(Math.max(1, openFiles - reserve / 2), sessions + reserve / 2);
         return new ConnectionLimit((int) Math.min(Integer.MAX_VALUE, sessions), (int) Math.min(Integer.MAX_VALUE, sockets));
