@@ -2,6 +2,7 @@ package io.kmqtt.it;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.kmqtt.testinfra.ChildProcess;
 import io.kmqtt.testinfra.FreePorts;
@@ -16,8 +17,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A gateway never runs out of open files: with {@code ulimit -n 700} (a reserve of 256), it takes
@@ -96,7 +99,17 @@ class ConnectionLimitIT {
                 c.close();
             }
             held.get(0).close();
-            Mqtt5BlockingClient client = Clients.connect(port, "limit-late");
+            // The gateway hears of the close a moment later: until then the late client is still over quota.
+            AtomicReference<Mqtt5BlockingClient> late = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                try {
+                    late.set(Clients.connect(port, "limit-late"));
+                    return true;
+                } catch (Mqtt5ConnAckException quotaExceeded) {
+                    return false;
+                }
+            });
+            Mqtt5BlockingClient client = late.get();
             try (Mqtt5BlockingClient.Mqtt5Publishes publishes = client.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
                 client.subscribeWith().topicFilter("limit/late").qos(MqttQos.AT_LEAST_ONCE).send();
                 client.publishWith().topic("limit/late").qos(MqttQos.AT_LEAST_ONCE)
