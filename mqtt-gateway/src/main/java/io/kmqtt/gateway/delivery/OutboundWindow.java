@@ -94,6 +94,12 @@ public final class OutboundWindow {
     }
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    /**
+     * About what one drain writes before it lets the event loop's other connections run and looks at
+     * the channel's writability again: Netty's default write-buffer high-water mark. Without it one
+     * drain wrote the whole queue (up to mqtt.max-queued-messages, tens of MB of large messages).
+     */
+    static final int MAX_BYTES_PER_DRAIN = 64 * 1024;
 
     private final ClientConnection connection;
     private final Events events;
@@ -125,6 +131,8 @@ public final class OutboundWindow {
     private List<CompletableFuture<Void>> pushedBack;
     /** While held, messages queue but are not sent: the session's saved messages must go first. */
     private boolean held;
+    /** The last {@link #takeSendable} stopped at {@link #MAX_BYTES_PER_DRAIN} with more to send. */
+    private boolean batchFull;
     /** Completed by {@link #restore} (or {@link #close}): set by {@link #hold}. */
     private CompletableFuture<Void> restoring;
     /** Set once the connection has gone and the session outlives it: where messages go from then on. */
@@ -366,12 +374,18 @@ public final class OutboundWindow {
         drain();
     }
 
-    /** Writes what the window allows and flushes once. Event loop. */
+    /**
+     * Writes what the window allows, up to {@link #MAX_BYTES_PER_DRAIN}, and flushes once; if more
+     * is waiting, drains again in a later task of the event loop. Event loop.
+     */
     public void drain() {
         List<Send> sends;
         List<CompletableFuture<Void>> released;
+        boolean more;
         synchronized (this) {
             sends = takeSendable();
+            more = batchFull;
+            batchFull = false;
             released = releasePushedBack(false);
         }
         if (released != null) {
@@ -388,6 +402,9 @@ public final class OutboundWindow {
             write(send, now);
         }
         connection.flush();
+        if (more) {
+            scheduleDrain();
+        }
     }
 
     private List<Send> takeSendable() {
@@ -409,8 +426,10 @@ public final class OutboundWindow {
             return sends;
         }
         Outbound next;
+        long bytes = 0;
         while ((next = queue.poll(inflightCount0() < inflightWindow)) != null) {
             budget.give(next.bytes());
+            bytes += next.bytes();
             int packetId = 0;
             if (next.qos() > 0) {
                 packetId = allocatePacketId();
@@ -420,6 +439,10 @@ public final class OutboundWindow {
                 sends = new ArrayList<>();
             }
             sends.add(new Send(next, packetId, false));
+            if (bytes >= MAX_BYTES_PER_DRAIN) {
+                batchFull = !queue.isEmpty();
+                break;
+            }
         }
         return sends;
     }

@@ -452,6 +452,30 @@ class OutboundWindowTest {
     }
 
     @Test
+    void oneDrainWritesAboutOneHighWaterMarkThenLetsTheLoopRunOthersAndGoesOn() {
+        OutboundWindow w = window(32, 200, 200, DeliveryBudget.unlimited());
+        String kilobytes = "x".repeat(2_000);
+        for (int i = 0; i < 100; i++) {
+            w.offerLive(new Outbound(message(kilobytes + i), 0, false, Outbound.NO_IDS, null, i));
+        }
+        assertThat(connection.tasks).hasSize(1);
+        connection.tasks.remove(0).run();
+        int first = connection.written.size();
+        assertThat(first).as("one drain's messages").isBetween(OutboundWindow.MAX_BYTES_PER_DRAIN / 2_300,
+                OutboundWindow.MAX_BYTES_PER_DRAIN / 2_000 + 1);
+        assertThat(connection.flushes).isEqualTo(1);
+        assertThat(connection.tasks).as("the next drain waits its turn on the loop").hasSize(1);
+
+        connection.runTasks();
+        assertThat(connection.payloads()).hasSize(100);
+        for (int i = 0; i < 100; i++) {
+            assertThat(connection.payloads().get(i)).endsWith("x" + i);
+        }
+        assertThat(connection.flushes).isEqualTo((100 + first - 1) / first);
+        assertThat(w.queueLength()).isZero();
+    }
+
+    @Test
     void aClientThatReadsNothingFallsBehindInsteadOfGrowingItsWriteBuffer() {
         OutboundWindow w = window(32, 10, 1_000, DeliveryBudget.unlimited());
         connection.writable = false;
