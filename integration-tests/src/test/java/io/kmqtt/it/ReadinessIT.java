@@ -10,12 +10,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A gateway is ready only after its warm-up. A gateway's and a router's readiness follow Kafka: DOWN while it is gone, UP again when it is
+ * A gateway is ready only after its warm-ups, the second of which sends messages through Kafka and a router and back. A gateway's and a router's readiness follow Kafka: DOWN while it is gone, UP again when it is
  * back, while liveness stays UP throughout. Uses a Kafka of its own, since it kills it.
  */
 class ReadinessIT {
@@ -29,12 +31,22 @@ class ReadinessIT {
             cluster.startRouter("router-1", Map.of("QUARKUS_HTTP_PORT", Integer.toString(routerPort)));
             int gatewayPort = FreePorts.find();
             Cluster.Gateway gateway = cluster.startGateway("gw-ready", Map.of("MQTT_ALLOW_ANONYMOUS", "true",
-                    "QUARKUS_HTTP_PORT", Integer.toString(gatewayPort), "MQTT_WARM_UP_CONNECTS", "300"));
-            // Warm-up first, then the MQTT listener, then the HTTP port that answers the probes.
+                    "QUARKUS_HTTP_PORT", Integer.toString(gatewayPort), "MQTT_WARM_UP_CONNECTS", "300",
+                    "MQTT_WARM_UP_MESSAGES", "2000"));
+            // Warm-ups first (CONNECTs, then messages through Kafka and the router and back), then
+            // the MQTT listener, then the HTTP port that answers the probes.
             String log = gateway.process().log();
             assertThat(log).contains("warmed up: 300 CONNECTs");
-            assertThat(log.indexOf("warmed up:")).isLessThan(log.indexOf("listening on 127.0.0.1"));
+            Matcher messages = Pattern.compile("warmed up the message path: (\\d+) of 2000 messages back through the bus").matcher(log);
+            assertThat(messages.find()).as(log).isTrue();
+            assertThat(Integer.parseInt(messages.group(1))).as("messages back from the router").isGreaterThanOrEqualTo(2000);
+            assertThat(log.indexOf("warmed up:")).isLessThan(messages.start());
+            assertThat(messages.start()).isLessThan(log.indexOf("listening on 127.0.0.1"));
             assertThat(log.indexOf("listening on 127.0.0.1")).isLessThan(log.indexOf("Listening on: http"));
+            // Its clients are gone, and nothing of theirs was dropped.
+            Scrape metrics = Scrape.of(gatewayPort);
+            assertThat(metrics.value("mqtt_connections")).isZero();
+            assertThat(metrics.value("mqtt_messages_dropped_total")).isZero();
 
             for (int port : new int[] {gatewayPort, routerPort}) {
                 HttpResponse<String> ready = get(port, "/q/health/ready");

@@ -175,6 +175,8 @@ public class MqttListener {
 
         ConnectWarmUp.run(vertx, options(config.tcp().host(), config.tcp().port()), authBackend,
                 config.warmUp().connects(), config.warmUp().timeout());
+        MessagePathWarmUp.run(vertx, options(config.tcp().host(), config.tcp().port()), connectHandler, sessions, self.id(),
+                config.warmUp().messages(), config.warmUp().timeout());
         ConnectionLimit limit = connectHandler.connectionLimit();
         LOG.infof("at most %d clients (mqtt.max-connections %d) and %d TCP connections; open-files limit %d",
                 limit.sessions(), config.maxConnections(), limit.sockets(), ConnectionLimit.openFilesLimit());

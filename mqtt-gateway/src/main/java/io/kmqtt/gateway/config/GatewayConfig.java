@@ -300,7 +300,15 @@ public interface GatewayConfig {
         @WithDefault("3000")
         int connects();
 
-        /** The longest the warm-up may take; the listeners open then, warm or not. */
+        /**
+         * Messages to send through the cluster's message path and back (half QoS 1, half QoS 0)
+         * after the CONNECTs; 0 turns it off. Off by default because it needs the routers up and
+         * adds seconds to every start; {@code bin/cluster}, docker-compose and k8s set 20000.
+         */
+        @WithDefault("0")
+        int messages();
+
+        /** The longest each of the two warm-ups may take; the listeners open then, warm or not. */
         @WithDefault("60s")
         Duration timeout();
     }

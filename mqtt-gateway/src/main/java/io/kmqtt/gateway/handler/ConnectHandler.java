@@ -141,6 +141,23 @@ public class ConnectHandler {
         };
     }
 
+    /**
+     * The CONNECT handler of the message-path warm-up's loopback listener: a client with this user
+     * name and secret (which never leaves the process) gets {@code permissions} without asking the
+     * credential store; any other CONNECT is refused.
+     */
+    public MqttGatewayServer.ConnectionHandler forWarmUp(String user, byte[] secret, Permissions permissions) {
+        return (endpoint, credentials, keepAlive, channel, acceptedNanos) -> {
+            if (!user.equals(credentials.username()) || credentials.password() == null
+                    || !java.security.MessageDigest.isEqual(secret, credentials.password())) {
+                refuse(endpoint, credentials.username(), MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
+                        "only the gateway's own warm-up clients connect to its warm-up listener");
+                return;
+            }
+            accept(endpoint, channel, keepAlive, user, permissions);
+        };
+    }
+
     public void handle(MqttEndpoint endpoint, ConnectCredentials credentials, KeepAlive keepAlive, Channel channel) {
         boolean v5 = endpoint.protocolVersion() == 5;
         if (shuttingDown) {
