@@ -60,6 +60,11 @@ public final class InMemoryMessageBus implements MessageBus {
     }
 
     @Override
+    public boolean holdsPublishersBack() {
+        return true; // the gateway's dispatcher completes a delivery's stage once every session had room
+    }
+
+    @Override
     public CompletionStage<List<Envelope>> unreadDeliveries(String gatewayId, int limit) {
         return CompletableFuture.completedFuture(List.of()); // one process: its gateway cannot outlive it
     }

@@ -25,6 +25,16 @@ public interface MessageBus extends AutoCloseable {
     CompletionStage<Void> publish(Envelope message);
 
     /**
+     * Whether {@link #publish}'s stage completes only once every subscriber had room for the message
+     * (the memory bus, which has nowhere else for a backlog to wait), so that a stage not complete
+     * when publish returns means the publisher is being held back. False for Kafka, whose stages
+     * complete when the record is durable.
+     */
+    default boolean holdsPublishersBack() {
+        return false;
+    }
+
+    /**
      * Sends a message to the shard that owns its topic, for one shared subscription only: the
      * router gives it to one member of that group and to nobody else. Used when a member leaves
      * with messages it was given but had not finished.

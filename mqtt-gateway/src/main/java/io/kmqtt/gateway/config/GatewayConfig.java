@@ -249,8 +249,9 @@ public interface GatewayConfig {
     long deliveryBufferBytes();
 
     /**
-     * Standalone broker: a client that acknowledges nothing for this long with a full window stops
-     * holding its publishers back, and messages beyond its queue are dropped for it (counted).
+     * Standalone broker: a client that neither acknowledges nor reads anything for this long while
+     * messages wait for it (a full window without PUBACK, or a QoS 0 subscriber that stopped reading)
+     * stops holding its publishers back, and messages beyond its queue are dropped for it (counted).
      */
     @WithDefault("10s")
     Duration stuckClientTimeout();

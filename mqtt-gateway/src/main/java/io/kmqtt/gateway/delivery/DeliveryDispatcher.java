@@ -112,8 +112,7 @@ public class DeliveryDispatcher implements DeliveryListener {
     private CompletableFuture<Void> offer(ClientSession session, Outbound out) {
         if (out.channelOffset() < 0) {
             // The memory bus: no channel to wait in; a full session holds its publisher back.
-            CompletableFuture<Void> admitted = session.outbound().offerOrPushBack(out, out.message().qos() == 0)
-                    .toCompletableFuture();
+            CompletableFuture<Void> admitted = session.outbound().offerOrPushBack(out).toCompletableFuture();
             return admitted.isDone() ? null : admitted;
         }
         if (session.outbound().offerLive(out) == OutboundWindow.Offer.BEHIND) {

@@ -59,9 +59,9 @@ import java.util.function.LongSupplier;
  *       ({@link #catchUp}) as it drains; once it has them all, live messages queue again. Nothing is
  *       lost unless it is more than {@code maxBehind} messages behind.</li>
  *   <li>on the memory bus, where there is no channel to wait in ({@link #offerOrPushBack}): the
- *       message is queued anyway and the publisher's acknowledgement waits until this queue is half
- *       empty, so QoS 1 and 2 publishers slow down to the pace of their subscribers. A QoS 0
- *       message is dropped instead. A client that has acknowledged nothing for {@code stuckAfter}
+ *       message is queued anyway and the publisher waits until this queue is half empty (its
+ *       acknowledgement at QoS 1 and 2, the reading of its socket at QoS 0), so publishers slow
+ *       down to the pace of their subscribers. A client that has acknowledged nothing for {@code stuckAfter}
  *       with its window full no longer holds publishers back; its queue drops instead.</li>
  * </ul>
  *
@@ -139,7 +139,11 @@ public final class OutboundWindow {
     private Consumer<PendingMessage> parkedSink;
     private volatile boolean closed;
     private int nextPacketId = 1;
-    private long lastAckMillis;
+    /**
+     * When the client last made progress: an acknowledgement, a write (only made while its channel
+     * is writable), or the start of a wait (a message queued with nothing pending). Decides {@link #isStuck}.
+     */
+    private long lastProgressMillis;
 
     /**
      * @param maxBehind        how many messages the client may fall behind in the delivery channel
@@ -160,7 +164,7 @@ public final class OutboundWindow {
         this.maxPacketSize = maxPacketSize;
         this.outboundAliasMaximum = outboundAliasMaximum;
         this.clock = clock;
-        this.lastAckMillis = clock.getAsLong();
+        this.lastProgressMillis = clock.getAsLong();
     }
 
     // ---- offering ---------------------------------------------------------------------------
@@ -206,10 +210,10 @@ public final class OutboundWindow {
 
     /**
      * Memory bus: queues the message; if the queue is full, the returned stage completes only once
-     * it is half empty again, and the publisher's acknowledgement waits for it. A message its
-     * publisher sent at QoS 0 ({@code mayDrop}) is dropped instead of waiting. Any thread.
+     * it is half empty again, and the publisher waits for it: its acknowledgement at QoS 1 and 2,
+     * the reading of its socket at QoS 0. Any thread.
      */
-    public CompletionStage<Void> offerOrPushBack(Outbound message, boolean mayDrop) {
+    public CompletionStage<Void> offerOrPushBack(Outbound message) {
         CompletionStage<Void> admitted = DONE;
         synchronized (this) {
             if (divert(message)) {
@@ -217,7 +221,7 @@ public final class OutboundWindow {
             }
             boolean full = isFull();
             // A client stuck for stuckAfter holds nobody back any more: what it has no room for is dropped.
-            if (full && (mayDrop || isStuck(clock.getAsLong()))) {
+            if (full && isStuck(clock.getAsLong())) {
                 events.dropped(DropReason.QUEUE_FULL, 1);
                 return DONE;
             }
@@ -255,6 +259,9 @@ public final class OutboundWindow {
     private void enqueue(Outbound message) {
         if (queue == null) {
             queue = new OutboundQueue();
+        }
+        if (queue.isEmpty() && inflightCount0() == 0) {
+            lastProgressMillis = clock.getAsLong(); // an idle client's wait starts now, not at its last ack
         }
         queue.addLast(message);
         budget.take(message.bytes());
@@ -384,6 +391,9 @@ public final class OutboundWindow {
         boolean more;
         synchronized (this) {
             sends = takeSendable();
+            if (sends != null && !sends.isEmpty()) {
+                lastProgressMillis = clock.getAsLong();
+            }
             more = batchFull;
             batchFull = false;
             released = releasePushedBack(false);
@@ -548,7 +558,7 @@ public final class OutboundWindow {
             if (inflight != null) {
                 inflight.remove(packetId);
             }
-            lastAckMillis = clock.getAsLong();
+            lastProgressMillis = clock.getAsLong();
         }
         drain();
     }
@@ -560,7 +570,7 @@ public final class OutboundWindow {
             if (f != null) {
                 inflight.put(packetId, new InFlight(f.outbound(), Stage.AWAITING_PUBCOMP));
             }
-            lastAckMillis = clock.getAsLong();
+            lastProgressMillis = clock.getAsLong();
         }
         // PUBREL also for an unknown id: the client may have lost our PUBREL and repeated its PUBREC.
         if (connection.isOpen()) {
@@ -592,8 +602,12 @@ public final class OutboundWindow {
         return released;
     }
 
+    /**
+     * Something waits for the client and it has neither acknowledged nor taken a write for
+     * {@code stuckAfter}: a full window that gets no PUBACK, or a QoS 0 subscriber that stopped reading.
+     */
     private boolean isStuck(long now) {
-        return inflightCount0() >= inflightWindow && now - lastAckMillis > stuckAfterMillis;
+        return (inflightCount0() > 0 || queueLength0() > 0) && now - lastProgressMillis > stuckAfterMillis;
     }
 
     /** Called periodically: a client stuck for {@code stuckAfter} stops holding its publishers back. */

@@ -17,6 +17,8 @@ import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
 import org.jboss.logging.Logger;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * A client's PUBLISH: validate, hand to the bus, and acknowledge once the bus has it.
  *
@@ -93,7 +95,14 @@ public final class PublishHandler {
         metrics.messageIn(payload.length);
 
         if (qos == 0) {
-            bus.publish(envelope).whenComplete((ok, error) -> {
+            CompletableFuture<Void> published = bus.publish(envelope).toCompletableFuture();
+            if (!published.isDone() && bus.holdsPublishersBack()) {
+                // The memory bus: a subscriber's queue is full. Nothing is dropped; this client's socket
+                // is not read until the message has room (a stuck subscriber stops holding it back).
+                inbound.qos0HeldBack();
+                published.whenComplete((ok, error) -> session.context().runOnContext(v -> inbound.qos0Released()));
+            }
+            published.whenComplete((ok, error) -> {
                 if (error != null) {
                     metrics.dropped(DropReason.BUS_UNAVAILABLE, 1);
                     LOG.warnf("QoS 0 message from '%s' to '%s' dropped: bus refused it: %s", session.clientId(),

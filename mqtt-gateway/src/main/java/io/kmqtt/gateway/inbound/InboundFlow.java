@@ -18,7 +18,8 @@ import java.util.Set;
  * that exceeds what CONNACK announced breaks the protocol ({@link #exceedsReceiveMaximum}); an MQTT
  * 3.1.1 client has no such agreement, so the gateway stops reading its socket at the bound and reads
  * on once an acknowledgement went out ({@link Acks#pauseReading}). That is also how a publisher is
- * held back when its acknowledgements wait for room at its subscribers (the memory bus).
+ * held back when its acknowledgements, or at QoS 0 its PUBLISHes, wait for room at its subscribers
+ * (the memory bus).
  *
  * <p>Event loop only; no locks.
  */
@@ -56,6 +57,8 @@ public final class InboundFlow {
     private Set<Integer> qos2;
     /** MQTT 5 topic aliases the client set in its PUBLISHes, by alias (index 0 unused). */
     private String[] topicAliases;
+    /** QoS 0 PUBLISHes waiting for room at their subscribers (the memory bus): reading stays paused while any do. */
+    private int heldQos0;
     private boolean readingPaused;
 
     public InboundFlow(Acks acks, int receiveMaximum, boolean mqtt5) {
@@ -82,11 +85,31 @@ public final class InboundFlow {
         if (qos == 1) {
             pendingQos1++;
         }
-        if (!mqtt5 && !readingPaused && unfinished() >= receiveMaximum) {
-            readingPaused = true;
-            acks.pauseReading(true);
-        }
+        updateReading();
         return p;
+    }
+
+    /**
+     * A QoS 0 PUBLISH waits for room at its subscribers (the memory bus). It has no acknowledgement
+     * to delay, so the client's socket is not read until {@link #qos0Released}.
+     */
+    public void qos0HeldBack() {
+        heldQos0++;
+        updateReading();
+    }
+
+    public void qos0Released() {
+        heldQos0--;
+        updateReading();
+    }
+
+    /** Reading pauses at the bound (MQTT 3.1.1: there is no Receive Maximum agreement) and while QoS 0 is held back. */
+    private void updateReading() {
+        boolean pause = heldQos0 > 0 || (!mqtt5 && unfinished() >= receiveMaximum);
+        if (pause != readingPaused) {
+            readingPaused = pause;
+            acks.pauseReading(pause);
+        }
     }
 
     /** The publish was accepted ({@code reason} null) or refused with an MQTT 5 reason; sends what is ready. */
@@ -104,10 +127,7 @@ public final class InboundFlow {
                 acks.send(next.packetId, next.qos, next.reason);
             }
         }
-        if (readingPaused && unfinished() < receiveMaximum) {
-            readingPaused = false;
-            acks.pauseReading(false);
-        }
+        updateReading();
     }
 
     /** Returns false if this QoS 2 packet id is already awaiting PUBREL (a duplicate PUBLISH, MQTT-4.3.3-9). */
@@ -127,10 +147,7 @@ public final class InboundFlow {
         if (qos2 != null) {
             qos2.remove(packetId);
         }
-        if (readingPaused && unfinished() < receiveMaximum) {
-            readingPaused = false;
-            acks.pauseReading(false);
-        }
+        updateReading();
     }
 
     /** QoS 1 and 2 PUBLISHes not finished yet: QoS 1 without PUBACK, QoS 2 before PUBREL. */

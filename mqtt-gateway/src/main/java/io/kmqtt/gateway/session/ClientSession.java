@@ -215,8 +215,8 @@ public final class ClientSession implements OutboundWindow.Events {
                 || reason == DropReason.EXPIRED)) {
             reportedLimitDrop = true; // once per connection: a slow client would otherwise flood the log
             LOG.infof("client '%s' (%s): messages dropped for it: %s. Limits: mqtt.max-queued-messages (in memory),"
-                    + " mqtt.max-behind-messages (waiting in the delivery channel), bus.kafka.delivery-retention; QoS 0"
-                    + " is dropped when the queue is full on the standalone broker. Counted per reason in"
+                    + " mqtt.max-behind-messages (waiting in the delivery channel), bus.kafka.delivery-retention,"
+                    + " mqtt.stuck-client-timeout (standalone). Counted per reason in"
                     + " mqtt_messages_dropped_total and on the client in the admin API", clientId, peer(),
                     reason.name().toLowerCase(java.util.Locale.ROOT));
         }

@@ -259,7 +259,7 @@ class OutboundWindowTest {
         OutboundWindow w = window(1, 4, 100, DeliveryBudget.unlimited());
         List<CompletionStage<Void>> acks = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            acks.add(w.offerOrPushBack(live(i, 1), false));
+            acks.add(w.offerOrPushBack(live(i, 1)));
         }
         connection.runTasks(); // one in flight, seven queued
         assertThat(acks.subList(0, 4)).allMatch(a -> a.toCompletableFuture().isDone());
@@ -274,12 +274,52 @@ class OutboundWindowTest {
     }
 
     @Test
-    void onTheMemoryBusQos0IsDroppedWhenTheQueueIsFull() {
+    void onTheMemoryBusQos0WaitsForRoomLikeQos1InsteadOfBeingDropped() {
         OutboundWindow w = window(1, 2, 100, DeliveryBudget.unlimited());
+        List<CompletionStage<Void>> admitted = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            assertThat(w.offerOrPushBack(live(i, 0), true).toCompletableFuture()).isDone();
+            admitted.add(w.offerOrPushBack(live(i, 0)));
         }
-        assertThat(counts.dropped).containsEntry(DropReason.QUEUE_FULL, 3);
+        assertThat(admitted.subList(0, 2)).allMatch(a -> a.toCompletableFuture().isDone());
+        assertThat(admitted.subList(2, 5)).noneMatch(a -> a.toCompletableFuture().isDone());
+        connection.runTasks();
+        assertThat(connection.payloads()).containsExactly("m0", "m1", "m2", "m3", "m4");
+        assertThat(admitted).allMatch(a -> a.toCompletableFuture().isDone());
+        assertThat(counts.dropped).isEmpty();
+    }
+
+    @Test
+    void aQos0SubscriberThatStopsReadingStopsHoldingItsPublishersBack() {
+        OutboundWindow w = window(32, 2, 100, DeliveryBudget.unlimited());
+        connection.writable = false;
+        List<CompletionStage<Void>> admitted = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            admitted.add(w.offerOrPushBack(live(i, 0)));
+        }
+        connection.runTasks();
+        assertThat(admitted.get(3).toCompletableFuture()).isNotDone();
+        clock.addAndGet(4_000);
+        w.releaseIfStuck();
+        assertThat(admitted.get(3).toCompletableFuture()).as("not stuck yet").isNotDone();
+        clock.addAndGet(1_001);
+        w.releaseIfStuck();
+        assertThat(admitted).allMatch(a -> a.toCompletableFuture().isDone());
+        assertThat(w.offerOrPushBack(live(9, 0)).toCompletableFuture()).as("a stuck client holds nobody").isDone();
+        assertThat(counts.dropped).containsEntry(DropReason.QUEUE_FULL, 1);
+    }
+
+    @Test
+    void aClientIdleForLongIsNotStuckTheMomentABurstFillsItsQueue() {
+        OutboundWindow w = window(1, 2, 100, DeliveryBudget.unlimited());
+        clock.addAndGet(60_000); // no acknowledgement for a minute: it had nothing to acknowledge
+        List<CompletionStage<Void>> acks = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            acks.add(w.offerOrPushBack(live(i, 1)));
+        }
+        connection.runTasks(); // its window is full
+        w.releaseIfStuck();
+        assertThat(acks.get(3).toCompletableFuture()).as("its wait has only begun").isNotDone();
+        assertThat(counts.dropped).isEmpty();
     }
 
     @Test
@@ -287,7 +327,7 @@ class OutboundWindowTest {
         OutboundWindow w = window(1, 2, 100, DeliveryBudget.unlimited());
         List<CompletionStage<Void>> acks = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            acks.add(w.offerOrPushBack(live(i, 1), false));
+            acks.add(w.offerOrPushBack(live(i, 1)));
         }
         connection.runTasks();
         assertThat(acks.get(3).toCompletableFuture()).isNotDone();
@@ -297,7 +337,7 @@ class OutboundWindowTest {
         w.releaseIfStuck();
         assertThat(acks).allMatch(a -> a.toCompletableFuture().isDone());
         int queued = w.queueLength();
-        assertThat(w.offerOrPushBack(live(9, 1), false).toCompletableFuture()).as("a stuck client holds nobody").isDone();
+        assertThat(w.offerOrPushBack(live(9, 1)).toCompletableFuture()).as("a stuck client holds nobody").isDone();
         assertThat(w.queueLength()).as("and its queue does not grow").isEqualTo(queued);
         assertThat(counts.dropped).containsEntry(DropReason.QUEUE_FULL, 1);
     }
