@@ -61,8 +61,9 @@ import java.util.function.LongSupplier;
  *   <li>on the memory bus, where there is no channel to wait in ({@link #offerOrPushBack}): the
  *       message is queued anyway and the publisher waits until this queue is half empty (its
  *       acknowledgement at QoS 1 and 2, the reading of its socket at QoS 0), so publishers slow
- *       down to the pace of their subscribers. A client that has acknowledged nothing for {@code stuckAfter}
- *       with its window full no longer holds publishers back; its queue drops instead.</li>
+ *       down to the pace of their subscribers. A client that has neither acknowledged nor taken a
+ *       write for {@code stuckAfter} while messages wait for it ({@link #isStuck}) no longer holds
+ *       publishers back; its queue drops instead.</li>
  * </ul>
  *
  * <p><b>Persistence.</b> {@link #park} hands what the client is owed to its persistent session and
