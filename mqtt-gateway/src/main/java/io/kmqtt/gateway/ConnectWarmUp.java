@@ -48,8 +48,7 @@ final class ConnectWarmUp {
             return;
         }
         long started = System.nanoTime();
-        MqttServerOptions options = new MqttServerOptions(listener).setHost("127.0.0.1").setPort(0)
-                .setUseProxyProtocol(false).setUseWebSocket(false).setSsl(false);
+        MqttServerOptions options = loopback(listener);
         AtomicInteger answered = new AtomicInteger();
         AtomicInteger unavailable = new AtomicInteger();
         MqttGatewayServer server = new MqttGatewayServer(vertx, options, ConnectionLimit.NONE, (endpoint, credentials, keepAlive, channel, acceptedNanos) -> {
@@ -91,6 +90,12 @@ final class ConnectWarmUp {
         LOG.infof("warmed up: %d CONNECTs through the listener's pipeline and the authenticator in %d ms (%d answered"
                         + " 'unavailable'; mqtt.warm-up.connects)", answered.get(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), unavailable.get());
+    }
+
+    /** The listener's MQTT settings on a free loopback port, as plain TCP: for clients in this process. */
+    static MqttServerOptions loopback(MqttServerOptions listener) {
+        return new MqttServerOptions(listener).setHost("127.0.0.1").setPort(0)
+                .setUseProxyProtocol(false).setUseWebSocket(false).setSsl(false);
     }
 
     /** One CONNECT, its CONNACK, close; then the next, until {@code total} are done. */

@@ -69,8 +69,7 @@ final class MessagePathWarmUp {
         new SecureRandom().nextBytes(random);
         String secret = HexFormat.of().formatHex(random);
         Permissions permissions = Permissions.resolve(false, List.of(new AclRule(prefix + "#", AclRule.BOTH)), USER, "", false);
-        MqttServerOptions options = new MqttServerOptions(listener).setHost("127.0.0.1").setPort(0)
-                .setUseProxyProtocol(false).setUseWebSocket(false).setSsl(false);
+        MqttServerOptions options = ConnectWarmUp.loopback(listener);
         MqttGatewayServer server = new MqttGatewayServer(vertx, options, connectHandler.connectionLimit(),
                 connectHandler.forWarmUp(USER, secret.getBytes(StandardCharsets.UTF_8), permissions), error -> { });
         Run run = new Run(vertx, prefix, secret, messages, HexFormat.of().formatHex(random, 0, 4));

@@ -390,10 +390,12 @@ public final class OutboundWindow {
         List<Send> sends;
         List<CompletableFuture<Void>> released;
         boolean more;
+        long now = 0;
         synchronized (this) {
             sends = takeSendable();
-            if (sends != null && !sends.isEmpty()) {
-                lastProgressMillis = clock.getAsLong();
+            if (sends != null) { // never empty
+                now = clock.getAsLong();
+                lastProgressMillis = now;
             }
             more = batchFull;
             batchFull = false;
@@ -408,7 +410,6 @@ public final class OutboundWindow {
         if (!connection.isOpen()) {
             return; // closing: the close handler parks or drops what is in flight
         }
-        long now = clock.getAsLong();
         for (Send send : sends) {
             write(send, now);
         }
