@@ -2,8 +2,10 @@ package io.kmqtt.bus.kafka;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -15,8 +17,9 @@ final class BroadcastLoop extends PollLoop {
 
     private final java.util.function.Consumer<byte[]> listener;
 
-    BroadcastLoop(Consumer<byte[], byte[]> consumer, String topic, java.util.function.Consumer<byte[]> listener) {
-        super(consumer, "broadcasts-" + topic);
+    BroadcastLoop(Consumer<byte[], byte[]> consumer, String topic, Duration gather,
+                  java.util.function.Consumer<byte[]> listener) {
+        super(consumer, "broadcasts-" + topic, gather);
         this.listener = listener;
         List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0));
         consumer.assign(partitions);
@@ -26,7 +29,8 @@ final class BroadcastLoop extends PollLoop {
 
     @Override
     protected void pollOnce() {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL_TIMEOUT)) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+        for (ConsumerRecord<byte[], byte[]> r : records) {
             if (r.value() == null) {
                 continue;
             }
@@ -35,6 +39,9 @@ final class BroadcastLoop extends PollLoop {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "command at " + r.topic() + "@" + r.offset() + " failed; skipped", e);
             }
+        }
+        if (!records.isEmpty()) {
+            gather();
         }
     }
 }

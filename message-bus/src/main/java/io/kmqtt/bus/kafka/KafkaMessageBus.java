@@ -69,6 +69,19 @@ public final class KafkaMessageBus implements MessageBus {
     private static final int FETCH_MAX_WAIT_MS = 50;
     /** Kafka's own default; see {@link #followerProps()}. */
     private static final int FOLLOWER_FETCH_MAX_WAIT_MS = 500;
+    /**
+     * How long a gateway's reader of the commands topic gathers between fetches (see
+     * {@link PollLoop#gather()}). Every CONNECT writes a TAKEOVER there and every gateway reads it, so
+     * without a wait a CONNECT costs Kafka one fetch per gateway. A takeover, and a session's move
+     * between gateways (TAKEOVER, then RELEASED), reach the other gateway up to about twice this
+     * much later.
+     */
+    private static final Duration COMMANDS_GATHER = Duration.ofMillis(50);
+    /**
+     * The same for the readers of the clients table (presence, written at every CONNECT, SUBSCRIBE and
+     * disconnect): only the admin API reads it, to show it.
+     */
+    private static final Duration PRESENCE_GATHER = Duration.ofMillis(200);
 
     private final KafkaBusSettings settings;
     private final KafkaTopics topics;
@@ -327,7 +340,8 @@ public final class KafkaMessageBus implements MessageBus {
             String topic = topics.table(t);
             setUp(topic, () -> topics.ensureTable(admin, t));
             return new KafkaTable(t, topic, record -> send(gatewayProducer(), record),
-                    listener -> register(new TableLoop(new KafkaConsumer<>(followerProps()), topic, listener)));
+                    listener -> register(new TableLoop(new KafkaConsumer<>(followerProps()), topic,
+                            t == ClusterTable.CLIENTS ? PRESENCE_GATHER : Duration.ZERO, listener)));
         });
     }
 
@@ -340,7 +354,8 @@ public final class KafkaMessageBus implements MessageBus {
     @Override
     public Registration consumeBroadcasts(Consumer<byte[]> listener) {
         ensureCommands();
-        return register(new BroadcastLoop(new KafkaConsumer<>(followerProps()), topics.commands(), listener));
+        return register(new BroadcastLoop(new KafkaConsumer<>(followerProps()), topics.commands(), COMMANDS_GATHER,
+                listener));
     }
 
     private void ensureCommands() {

@@ -19,12 +19,22 @@ abstract class PollLoop implements MessageBus.Registration, Runnable {
 
     protected final Consumer<byte[], byte[]> consumer;
     private final Thread thread;
+    private final long gatherMillis;
     private volatile boolean running = true;
 
     PollLoop(Consumer<byte[], byte[]> consumer, String threadName) {
+        this(consumer, threadName, Duration.ZERO);
+    }
+
+    /**
+     * @param gather how long the loop waits after a poll that returned records, so that its next fetch
+     *               carries what was written meanwhile ({@link #gather()}); zero polls again at once
+     */
+    PollLoop(Consumer<byte[], byte[]> consumer, String threadName, Duration gather) {
         this.consumer = consumer;
         this.thread = new Thread(this, threadName);
         this.thread.setDaemon(true);
+        this.gatherMillis = gather.toMillis();
     }
 
     void start() {
@@ -74,6 +84,20 @@ abstract class PollLoop implements MessageBus.Registration, Runnable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * Called by a loop after it handled a poll's records. A consumer's fetch returns as soon as one
+     * record is there, so a topic written a few hundred times a second (one TAKEOVER or presence
+     * record per CONNECT) costs each reader a fetch per record, and Kafka a fetch per record per
+     * reader. Waiting here bounds that to about one fetch per wait. A record waits up to about twice
+     * this long: the consumer sends its next fetch as a poll returns, and that fetch answers with the
+     * first record that comes, which the loop takes at its next poll.
+     */
+    protected void gather() {
+        if (gatherMillis > 0 && running) {
+            sleepQuietly(gatherMillis);
         }
     }
 

@@ -3,9 +3,11 @@ package io.kmqtt.bus.kafka;
 import io.kmqtt.core.state.TableListener;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -20,8 +22,8 @@ final class TableLoop extends PollLoop {
     private final List<TopicPartition> partitions;
     private Map<TopicPartition, Long> catchUpTo;
 
-    TableLoop(Consumer<byte[], byte[]> consumer, String topic, TableListener listener) {
-        super(consumer, "table-" + topic);
+    TableLoop(Consumer<byte[], byte[]> consumer, String topic, Duration gather, TableListener listener) {
+        super(consumer, "table-" + topic, gather);
         this.listener = listener;
         this.partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
         consumer.assign(partitions);
@@ -31,7 +33,8 @@ final class TableLoop extends PollLoop {
 
     @Override
     protected void pollOnce() {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL_TIMEOUT)) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+        for (ConsumerRecord<byte[], byte[]> r : records) {
             if (r.key() == null) {
                 continue;
             }
@@ -45,6 +48,9 @@ final class TableLoop extends PollLoop {
         if (catchUpTo != null && partitions.stream().allMatch(p -> consumer.position(p) >= catchUpTo.get(p))) {
             catchUpTo = null;
             listener.onCaughtUp();
+        }
+        if (catchUpTo == null && !records.isEmpty()) {
+            gather(); // not while catching up: a start-up read of a large table would take a wait per poll
         }
     }
 }
