@@ -206,7 +206,8 @@ public final class KafkaMessageBus implements MessageBus {
         // The group only records the position before which this gateway settled every delivery of
         // its lasting sessions (DeliveryLoop), for unreadDeliveries after a crash; the loop itself
         // always starts from the end.
-        Map<String, Object> props = consumerProps(topic);
+        // It only reads on, one partition, never paused: the long wait of the followers costs it nothing.
+        Map<String, Object> props = consumerProps(topic, FOLLOWER_FETCH_MAX_WAIT_MS);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
         DeliveryLoop loop = new DeliveryLoop(consumer("deliveries", props), topic, listener);
@@ -508,11 +509,12 @@ public final class KafkaMessageBus implements MessageBus {
     }
 
     /**
-     * For the loops that only ever read on (tables, broadcasts, heartbeats). A fetch returns as soon
-     * as one record is written (fetch.min.bytes 1), so the wait adds no latency: it only bounds how
-     * often an idle consumer asks again. At the 50 ms that the delivery and shard loops need (they
-     * pause, resume and reassign partitions, and their next fetch waits for the one in flight),
-     * these consumers alone made each idle gateway send Kafka about 100 fetches a second.
+     * For the loops that only ever read on (tables, broadcasts, heartbeats; a gateway's delivery
+     * loop asks for the same wait). A fetch returns as soon as one record is written (fetch.min.bytes
+     * 1), so the wait adds no latency: it only bounds how often an idle consumer asks again. At the
+     * 50 ms that the shard loops and the catch-up reader need (they pause, resume, reassign or seek,
+     * and their next fetch waits for the one in flight), these consumers alone made each idle
+     * gateway send Kafka about 100 fetches a second.
      */
     private Map<String, Object> followerProps() {
         return consumerProps(null, FOLLOWER_FETCH_MAX_WAIT_MS);

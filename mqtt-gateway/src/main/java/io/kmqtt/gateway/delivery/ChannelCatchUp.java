@@ -7,6 +7,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
@@ -29,7 +30,10 @@ public final class ChannelCatchUp implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ChannelCatchUp.class);
     private static final int CHUNK = 1000;
     private static final Duration READ_WAIT = Duration.ofMillis(200);
-    private static final long IDLE_PARK_NANOS = 20_000_000L;
+    /** While sessions wait for room: how often to look again (an acknowledgement makes room and does not wake the thread). */
+    private static final long WAITING_PARK_NANOS = 20_000_000L;
+    /** While no session is behind: {@link #add} wakes the thread; this bound is only a safety net. */
+    private static final long IDLE_PARK_NANOS = 1_000_000_000L;
 
     private final Supplier<DeliveryReader> readers;
     private final Set<ClientSession> behind = ConcurrentHashMap.newKeySet();
@@ -64,7 +68,8 @@ public final class ChannelCatchUp implements AutoCloseable {
         while (running) {
             try {
                 if (!pass()) {
-                    LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+                    // Idle gateways used to wake 50 times a second here for nothing.
+                    LockSupport.parkNanos(this, behind.isEmpty() ? IDLE_PARK_NANOS : WAITING_PARK_NANOS);
                 }
             } catch (RuntimeException e) {
                 LOG.warnf(e, "taking back missed messages failed; retrying in 1 s");
@@ -77,7 +82,7 @@ public final class ChannelCatchUp implements AutoCloseable {
 
     /** One read from the oldest position a session with room waits for; false if there was nothing to do. */
     private boolean pass() {
-        behind.removeIf(s -> s.outbound().behindCount() == 0);
+        forgetSessionsCaughtUp();
         // Each session with room, by the position of the next message it waits for.
         TreeMap<Long, List<ClientSession>> waiting = new TreeMap<>();
         for (ClientSession s : behind) {
@@ -123,6 +128,23 @@ public final class ChannelCatchUp implements AutoCloseable {
             }
         }
         return !records.isEmpty();
+    }
+
+    /**
+     * Drops the sessions that have everything. A session can fall behind again between the check and
+     * the removal; its {@link #add} then found it still here and did nothing, so it is checked again
+     * once removed, or it would wait for its next message to be remembered.
+     */
+    private void forgetSessionsCaughtUp() {
+        for (Iterator<ClientSession> it = behind.iterator(); it.hasNext(); ) {
+            ClientSession s = it.next();
+            if (s.outbound().behindCount() == 0) {
+                it.remove();
+                if (s.outbound().behindCount() > 0) {
+                    behind.add(s);
+                }
+            }
+        }
     }
 
     private void closeReader() {
