@@ -68,7 +68,7 @@ public final class ChannelCatchUp implements AutoCloseable {
         while (running) {
             try {
                 if (!pass()) {
-                    // Idle gateways used to wake 50 times a second here for nothing.
+                    // Nobody behind: sleep until add() wakes the thread.
                     LockSupport.parkNanos(this, behind.isEmpty() ? IDLE_PARK_NANOS : WAITING_PARK_NANOS);
                 }
             } catch (RuntimeException e) {
