@@ -196,8 +196,13 @@ class ComposeFileTest {
             assertThat(server.group(3).contains("send-proxy"))
                     .as("haproxy sends PROXY headers to %s exactly when it expects them", server.group(1))
                     .isEqualTo(Boolean.parseBoolean(env.getOrDefault("MQTT_PROXY_PROTOCOL", "false")));
+            // a stalled gateway's kernel still accepts TCP on its MQTT port: only its HTTP liveness shows a stall
+            assertThat(server.group(3)).as("haproxy checks %s on its HTTP port", server.group(1))
+                    .contains("check port " + env.getOrDefault("QUARKUS_HTTP_PORT", "8080"));
         }
         assertThat(servers).isEqualTo(2);
+        assertThat(haproxy).as("haproxy's check asks the gateways' liveness endpoint")
+                .containsPattern("(?m)^\\s*option httpchk GET /q/health/live$");
 
         String prometheus = Files.readString(Deployment.ROOT.resolve("deploy/prometheus/prometheus.yml"));
         Matcher target = Pattern.compile("([a-z][\\w-]*):(\\d+)").matcher(prometheus);
