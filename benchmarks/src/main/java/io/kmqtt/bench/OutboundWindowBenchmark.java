@@ -128,7 +128,7 @@ public class OutboundWindowBenchmark {
         for (int i = 0; i < sessions; i++) {
             EncodingConnection c = new EncodingConnection();
             connections.add(c);
-            windows.add(new OutboundWindow(c, NO_EVENTS, budget, BATCH, 1_000, 100_000, 10_000, Long.MAX_VALUE, 0,
+            windows.add(new OutboundWindow(c, NO_EVENTS, budget, BATCH, BATCH, 1_000, 100_000, 10_000, Long.MAX_VALUE, 0,
                     System::currentTimeMillis));
         }
         message = new Envelope(SeedTopics.exact(4711), new byte[64], 1, false, "user4711", "gw-1",

@@ -47,6 +47,7 @@ class MetricsIT {
             Cluster.Gateway gw = cluster.startGateway("gw-metrics", Map.of("MQTT_AUTH_SERVICE_URL", auth,
                     "QUARKUS_HTTP_PORT", Integer.toString(gatewayPort),
                     "MQTT_INFLIGHT_WINDOW", Integer.toString(INFLIGHT_WINDOW),
+                    "MQTT_INFLIGHT_WINDOW_MAX", Integer.toString(INFLIGHT_WINDOW),
                     "MQTT_MAX_QUEUED_MESSAGES", Integer.toString(MAX_QUEUED)));
 
             Scrape gw0 = Scrape.of(gatewayPort);

@@ -214,6 +214,17 @@ public interface GatewayConfig {
     int inflightWindow();
 
     /**
+     * How far a client's in-flight window grows beyond {@link #inflightWindow()} while the gateway's
+     * delivery buffer ({@code mqtt.delivery-buffer-bytes}) has room: the messages beyond the first
+     * {@code mqtt.inflight-window} keep their bytes in that buffer until acknowledged, so all windows
+     * together stay within it. A subscriber whose acknowledgements take a long round trip (one on
+     * {@code #} on a busy gateway) gets this many messages per round trip instead of 32. An MQTT 5
+     * client's Receive Maximum lowers it. Set it to {@code mqtt.inflight-window} for a fixed window.
+     */
+    @WithDefault("256")
+    int inflightWindowMax();
+
+    /**
      * QoS 1 and 2 PUBLISHes a client may have unfinished at once. MQTT 5: the gateway's Receive
      * Maximum (CONNACK says so when below 65,535); one more is a protocol error (DISCONNECT 0x93).
      * MQTT 3.1.1 has no such agreement: the gateway stops reading the client's socket at this many

@@ -41,6 +41,13 @@ import java.util.function.LongSupplier;
  * the window allows and flushes once. The client's acknowledgements arrive on that loop and drain
  * the next messages at once.
  *
+ * <p><b>The window.</b> {@code inflightWindow} messages may always be in flight. Up to
+ * {@code inflightWindowMax} may be while the gateway's {@link DeliveryBudget} has room; each message
+ * beyond the first {@code inflightWindow} keeps its bytes in that budget until it is acknowledged. A
+ * client whose acknowledgements take a long round trip (a fan-in subscriber on a busy gateway) then
+ * gets that many more messages per round trip, and the memory all windows hold beyond their first
+ * part stays within the budget.
+ *
  * <p><b>Order.</b> Messages go out in the order they arrived, except that a QoS 0 message passes
  * QoS 1 and 2 messages waiting for room in the window ({@link OutboundQueue}): MQTT orders per
  * topic and QoS only.
@@ -87,7 +94,8 @@ public final class OutboundWindow {
     /** Outbound QoS 2 states (MQTT 5.0 section 4.3.3). */
     private enum Stage { AWAITING_PUBACK_OR_PUBREC, AWAITING_PUBCOMP }
 
-    private record InFlight(Outbound outbound, Stage stage) {
+    /** {@code charged}: bytes this message holds in the budget (in flight beyond the first {@code inflightWindow}). */
+    private record InFlight(Outbound outbound, Stage stage, long charged) {
     }
 
     /** A PUBLISH to write (dup: sent again after the client reconnected), or a PUBREL to send again (outbound null). */
@@ -106,6 +114,7 @@ public final class OutboundWindow {
     private final Events events;
     private final DeliveryBudget budget;
     private final int inflightWindow;
+    private final int inflightWindowMax;
     private final int maxQueued;
     private final int maxBehind;
     private final long stuckAfterMillis;
@@ -147,18 +156,22 @@ public final class OutboundWindow {
     private long lastProgressMillis;
 
     /**
+     * @param inflightWindow    QoS 1 and 2 messages that may always be in flight
+     * @param inflightWindowMax QoS 1 and 2 messages that may be in flight while the budget has room (at least
+     *                          {@code inflightWindow})
      * @param maxBehind        how many messages the client may fall behind in the delivery channel
      *                         before the oldest of them are dropped
      * @param stuckAfterMillis memory bus: how long a client with a full window may acknowledge nothing
      *                         before it stops holding its publishers back
      */
     public OutboundWindow(ClientConnection connection, Events events, DeliveryBudget budget, int inflightWindow,
-                          int maxQueued, int maxBehind, long stuckAfterMillis, long maxPacketSize,
+                          int inflightWindowMax, int maxQueued, int maxBehind, long stuckAfterMillis, long maxPacketSize,
                           int outboundAliasMaximum, LongSupplier clock) {
         this.connection = connection;
         this.events = events;
         this.budget = budget;
         this.inflightWindow = inflightWindow;
+        this.inflightWindowMax = Math.max(inflightWindow, inflightWindowMax);
         this.maxQueued = maxQueued;
         this.maxBehind = maxBehind;
         this.stuckAfterMillis = stuckAfterMillis;
@@ -439,13 +452,18 @@ public final class OutboundWindow {
         }
         Outbound next;
         long bytes = 0;
-        while ((next = queue.poll(inflightCount0() < inflightWindow)) != null) {
-            budget.give(next.bytes());
+        while ((next = queue.poll(hasRoomInFlight())) != null) {
             bytes += next.bytes();
             int packetId = 0;
+            long charged = 0;
             if (next.qos() > 0) {
                 packetId = allocatePacketId();
-                inflight().put(packetId, new InFlight(next, Stage.AWAITING_PUBACK_OR_PUBREC));
+                // beyond the window's first part, the message keeps the bytes it took in the budget when queued
+                charged = inflightCount0() >= inflightWindow ? next.bytes() : 0;
+                inflight().put(packetId, new InFlight(next, Stage.AWAITING_PUBACK_OR_PUBREC, charged));
+            }
+            if (charged == 0) {
+                budget.give(next.bytes());
             }
             if (sends == null) {
                 sends = new ArrayList<>();
@@ -457,6 +475,27 @@ public final class OutboundWindow {
             }
         }
         return sends;
+    }
+
+    private boolean hasRoomInFlight() {
+        int n = inflightCount0();
+        return n < inflightWindow || (n < inflightWindowMax && !budget.exhausted());
+    }
+
+    /** Forgets a message in flight, and gives back what it held in the budget. */
+    private void removeInFlight(int packetId) {
+        InFlight f = inflight == null ? null : inflight.remove(packetId);
+        if (f != null) {
+            budget.give(f.charged());
+        }
+    }
+
+    /** Forgets every message in flight, and gives back what they held in the budget. */
+    private void clearInFlight() {
+        if (inflight != null) {
+            inflight.values().forEach(f -> budget.give(f.charged()));
+            inflight.clear();
+        }
     }
 
     private LinkedHashMap<Integer, InFlight> inflight() {
@@ -516,7 +555,7 @@ public final class OutboundWindow {
     private void settle(int packetId) {
         if (packetId != 0) {
             synchronized (this) {
-                inflight.remove(packetId);
+                removeInFlight(packetId);
             }
             scheduleDrain();
         }
@@ -557,9 +596,7 @@ public final class OutboundWindow {
     /** PUBACK from the client (QoS 1 done). */
     public void onPubAck(int packetId) {
         synchronized (this) {
-            if (inflight != null) {
-                inflight.remove(packetId);
-            }
+            removeInFlight(packetId);
             lastProgressMillis = clock.getAsLong();
         }
         drain();
@@ -570,7 +607,7 @@ public final class OutboundWindow {
         synchronized (this) {
             InFlight f = inflight == null ? null : inflight.get(packetId);
             if (f != null) {
-                inflight.put(packetId, new InFlight(f.outbound(), Stage.AWAITING_PUBCOMP));
+                inflight.put(packetId, new InFlight(f.outbound(), Stage.AWAITING_PUBCOMP, f.charged()));
             }
             lastProgressMillis = clock.getAsLong();
         }
@@ -647,6 +684,7 @@ public final class OutboundWindow {
                 InFlight f = it.next();
                 if (f.stage() == Stage.AWAITING_PUBACK_OR_PUBREC && f.outbound() != null && f.outbound().share() != null) {
                     taken.add(new Unfinished(f.outbound().share(), f.outbound().message()));
+                    budget.give(f.charged());
                     it.remove();
                 }
             }
@@ -696,7 +734,7 @@ public final class OutboundWindow {
                         ? PendingMessage.awaitingPubComp(packetId)
                         : PendingMessage.inFlight(packetId, f.outbound().message(), f.outbound().qos(),
                         f.outbound().retain(), f.outbound().subscriptionIds())));
-                inflight.clear();
+                clearInFlight();
             }
             if (queue != null) {
                 for (Outbound o : queue) {
@@ -735,11 +773,11 @@ public final class OutboundWindow {
             Set<MessageKey> aheadKeys = new HashSet<>();
             for (PendingMessage p : saved) {
                 if (p.released()) {
-                    inflight().put(p.packetId(), new InFlight(null, Stage.AWAITING_PUBCOMP));
+                    inflight().put(p.packetId(), new InFlight(null, Stage.AWAITING_PUBCOMP, 0));
                     resends().add(new Send(null, p.packetId(), false));
                 } else if (p.packetId() != 0 && !inflight().containsKey(p.packetId())) {
                     Outbound o = new Outbound(p.message(), p.qos(), p.retain(), p.subscriptionIds());
-                    inflight().put(p.packetId(), new InFlight(o, Stage.AWAITING_PUBACK_OR_PUBREC));
+                    inflight().put(p.packetId(), new InFlight(o, Stage.AWAITING_PUBACK_OR_PUBREC, 0));
                     resends().add(new Send(o, p.packetId(), true));
                 } else if (aheadKeys.add(MessageKey.of(p.message()))) {
                     // Two routers may both have queued a message during a handover: keep one.
@@ -789,9 +827,7 @@ public final class OutboundWindow {
                 queue.forEach(o -> budget.give(o.bytes()));
                 queue.clear();
             }
-            if (inflight != null) {
-                inflight.clear();
-            }
+            clearInFlight();
             if (resends != null) {
                 resends.clear();
             }

@@ -382,10 +382,11 @@ public class ConnectHandler {
         ClientSession session = new ClientSession(endpoint.clientIdentifier(), username, endpoint, context, permissions,
                 metrics);
         // MQTT 5 Receive Maximum: never more unacknowledged QoS 1 and 2 PUBLISHes than the client allows.
-        int window = v5 ? Math.min(config.inflightWindow(), MqttProperties5.receiveMaximum(endpoint.connectProperties()))
-                : config.inflightWindow();
+        int receiveMaximum = v5 ? MqttProperties5.receiveMaximum(endpoint.connectProperties()) : Integer.MAX_VALUE;
+        int window = Math.min(config.inflightWindow(), receiveMaximum);
+        int windowMax = Math.min(config.inflightWindowMax(), receiveMaximum);
         OutboundWindow outbound = new OutboundWindow(new ChannelConnection(channel, v5), session, deliveryBudget, window,
-                config.maxQueuedMessages(), config.maxBehindMessages(), config.stuckClientTimeout().toMillis(),
+                windowMax, config.maxQueuedMessages(), config.maxBehindMessages(), config.stuckClientTimeout().toMillis(),
                 v5 ? MqttProperties5.maximumPacketSize(endpoint.connectProperties()) : Long.MAX_VALUE,
                 v5 ? MqttProperties5.topicAliasMaximum(endpoint.connectProperties()) : 0, System::currentTimeMillis);
         session.attach(outbound, new InboundFlow(new EndpointAcks(endpoint, channel), config.receiveMaximum(), v5));

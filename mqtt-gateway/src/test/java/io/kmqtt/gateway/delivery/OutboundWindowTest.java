@@ -127,8 +127,12 @@ class OutboundWindowTest {
     private final AtomicLong clock = new AtomicLong(1_000_000);
 
     private OutboundWindow window(int inflight, int maxQueued, int maxBehind, DeliveryBudget budget) {
-        return new OutboundWindow(connection, counts, budget, inflight, maxQueued, maxBehind, 5_000, Long.MAX_VALUE, 0,
-                clock::get);
+        return window(inflight, inflight, maxQueued, maxBehind, budget);
+    }
+
+    private OutboundWindow window(int inflight, int inflightMax, int maxQueued, int maxBehind, DeliveryBudget budget) {
+        return new OutboundWindow(connection, counts, budget, inflight, inflightMax, maxQueued, maxBehind, 5_000,
+                Long.MAX_VALUE, 0, clock::get);
     }
 
     private static Envelope message(String payload) {
@@ -239,6 +243,67 @@ class OutboundWindowTest {
         assertThat(w.offerLive(live(2, 1))).isEqualTo(OutboundWindow.Offer.BEHIND);
         connection.runTasks();
         assertThat(budget.used()).as("sent messages leave the budget").isZero();
+    }
+
+    @Test
+    void theWindowGrowsWhileTheBudgetHasRoomAndWhatIsBeyondItsFirstPartStaysInTheBudgetUntilAcknowledged() {
+        DeliveryBudget budget = new DeliveryBudget(10_000);
+        OutboundWindow w = window(2, 5, 100, 100, budget);
+        for (int i = 0; i < 8; i++) {
+            w.offerLive(live(i, 1));
+        }
+        connection.runTasks();
+        assertThat(connection.payloads()).containsExactly("m0", "m1", "m2", "m3", "m4");
+        long each = live(0, 1).bytes();
+        assertThat(budget.used()).as("m2-m4 in flight beyond the first 2, m5-m7 queued").isEqualTo(6 * each);
+
+        w.onPubAck(connection.packetIds().get(0)); // m0 was within the first part: frees a slot, not budget
+        assertThat(connection.payloads()).endsWith("m5");
+        assertThat(budget.used()).isEqualTo(6 * each);
+        w.onPubAck(connection.packetIds().get(3)); // m3 held its bytes and gives them back; m6 keeps its own
+        assertThat(connection.payloads()).endsWith("m6");
+        assertThat(budget.used()).isEqualTo(5 * each);
+
+        ackAll(w);
+        assertThat(connection.payloads()).containsExactly("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7");
+        assertThat(budget.used()).as("everything acknowledged").isZero();
+        assertThat(counts.dropped).isEmpty();
+    }
+
+    @Test
+    void aSpentBudgetKeepsTheWindowAtItsFirstPart() {
+        DeliveryBudget budget = new DeliveryBudget(1);
+        OutboundWindow w = window(2, 5, 100, 100, budget);
+        for (int i = 0; i < 4; i++) {
+            w.offer(live(i, 1));
+        }
+        connection.runTasks();
+        assertThat(connection.payloads()).as("m2 and m3 keep the budget spent").containsExactly("m0", "m1");
+        w.onPubAck(connection.packetIds().get(0));
+        assertThat(connection.payloads()).containsExactly("m0", "m1", "m2");
+    }
+
+    @Test
+    void closingOrParkingGivesBackWhatMessagesInFlightHeldInTheBudget() {
+        DeliveryBudget budget = new DeliveryBudget(10_000);
+        OutboundWindow closed = window(1, 4, 100, 100, budget);
+        for (int i = 0; i < 4; i++) {
+            closed.offer(live(i, 1));
+        }
+        connection.runTasks();
+        assertThat(budget.used()).isPositive();
+        closed.close();
+        assertThat(budget.used()).isZero();
+
+        OutboundWindow parked = window(1, 4, 100, 100, budget);
+        for (int i = 0; i < 6; i++) {
+            parked.offer(live(i, 2));
+        }
+        connection.runTasks();
+        parked.onPubRec(connection.packetIds().get(connection.packetIds().size() - 1)); // QoS 2: still held until PUBCOMP
+        assertThat(budget.used()).isPositive();
+        assertThat(parked.park(m -> { })).hasSize(6);
+        assertThat(budget.used()).isZero();
     }
 
     @Test
@@ -421,7 +486,7 @@ class OutboundWindowTest {
     @Test
     void mqtt5TopicAliasesAreSetOnceThenUsed() {
         connection.mqtt5 = true;
-        OutboundWindow w = new OutboundWindow(connection, counts, DeliveryBudget.unlimited(), 10, 10, 10, 5_000,
+        OutboundWindow w = new OutboundWindow(connection, counts, DeliveryBudget.unlimited(), 10, 10, 10, 10, 5_000,
                 Long.MAX_VALUE, 1, clock::get);
         w.offer(new Outbound(message("a"), 0, false));
         w.offer(new Outbound(message("b"), 0, false));
@@ -437,7 +502,7 @@ class OutboundWindowTest {
     @Test
     void aMessageLargerThanTheClientAcceptsIsDroppedAndItsSlotFreed() {
         connection.mqtt5 = true;
-        OutboundWindow w = new OutboundWindow(connection, counts, DeliveryBudget.unlimited(), 1, 10, 10, 5_000, 20, 0,
+        OutboundWindow w = new OutboundWindow(connection, counts, DeliveryBudget.unlimited(), 1, 1, 10, 10, 5_000, 20, 0,
                 clock::get);
         w.offer(new Outbound(message("x".repeat(100)), 1, false));
         w.offer(new Outbound(message("ok"), 1, false));
