@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Each session's queue is bounded too ({@code mqtt.max-queued-messages}), but a burst to thousands
  * of sessions at once would fill every one of them; past this budget, a session with more than its
  * in-flight window queued takes no more from memory: it falls behind (the messages wait in the
- * delivery channel) or, on the memory bus, its publishers wait.
+ * delivery channel) or, on the memory bus, its publishers wait. Messages a session has in flight
+ * beyond its first {@code mqtt.inflight-window} stay in this budget until acknowledged, and a
+ * window grows past that first part only while the budget has room ({@link OutboundWindow}).
  */
 @Singleton
 public final class DeliveryBudget {

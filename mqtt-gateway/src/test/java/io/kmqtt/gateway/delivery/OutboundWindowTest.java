@@ -274,10 +274,7 @@ class OutboundWindowTest {
     void aSpentBudgetKeepsTheWindowAtItsFirstPart() {
         DeliveryBudget budget = new DeliveryBudget(1);
         OutboundWindow w = window(2, 5, 100, 100, budget);
-        for (int i = 0; i < 4; i++) {
-            w.offer(live(i, 1));
-        }
-        connection.runTasks();
+        offerAndDrain(w, 4, 1);
         assertThat(connection.payloads()).as("m2 and m3 keep the budget spent").containsExactly("m0", "m1");
         w.onPubAck(connection.packetIds().get(0));
         assertThat(connection.payloads()).containsExactly("m0", "m1", "m2");
@@ -287,19 +284,13 @@ class OutboundWindowTest {
     void closingOrParkingGivesBackWhatMessagesInFlightHeldInTheBudget() {
         DeliveryBudget budget = new DeliveryBudget(10_000);
         OutboundWindow closed = window(1, 4, 100, 100, budget);
-        for (int i = 0; i < 4; i++) {
-            closed.offer(live(i, 1));
-        }
-        connection.runTasks();
+        offerAndDrain(closed, 4, 1);
         assertThat(budget.used()).isPositive();
         closed.close();
         assertThat(budget.used()).isZero();
 
         OutboundWindow parked = window(1, 4, 100, 100, budget);
-        for (int i = 0; i < 6; i++) {
-            parked.offer(live(i, 2));
-        }
-        connection.runTasks();
+        offerAndDrain(parked, 6, 2);
         parked.onPubRec(connection.packetIds().get(connection.packetIds().size() - 1)); // QoS 2: still held until PUBCOMP
         assertThat(budget.used()).isPositive();
         assertThat(parked.park(m -> { })).hasSize(6);
@@ -603,6 +594,14 @@ class OutboundWindowTest {
                 .containsExactly("m0", "m1", "m2", "m3", "m5", "m7");
         assertThat(owed).extracting(PendingMessage::packetId).startsWith(connection.packetIds().get(0),
                 connection.packetIds().get(1));
+    }
+
+    /** Offers m0..m(count-1) at the QoS and runs the drain they scheduled. */
+    private void offerAndDrain(OutboundWindow w, int count, int qos) {
+        for (int i = 0; i < count; i++) {
+            w.offer(live(i, qos));
+        }
+        connection.runTasks();
     }
 
     private void ackAll(OutboundWindow w) {
