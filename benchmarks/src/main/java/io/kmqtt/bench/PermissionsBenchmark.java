@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  * user, {@code topic/device_user<i>/t_<k>}, which name the user. Each operation checks the topic of
  * the user's 20th rule (the last one a linear walk reaches when the rules are in their stored order)
  * and a topic no rule allows (every rule walked), so a change in how a rule is matched shows here.
+ * {@link #resolveAtConnect} is the resolution every CONNECT does: the 20 rules as the credential
+ * store returns them, to the shared list.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -32,12 +34,13 @@ import java.util.concurrent.TimeUnit;
 public class PermissionsBenchmark {
 
     private Permissions permissions;
+    private List<AclRule> rules;
     private String allowed;
     private String denied;
 
     @Setup
     public void setUp() {
-        List<AclRule> rules = new ArrayList<>();
+        rules = new ArrayList<>();
         for (int t = 1; t <= 20; t++) {
             rules.add(new AclRule("topic/device_user4711/t_" + t, AclRule.BOTH));
         }
@@ -49,5 +52,10 @@ public class PermissionsBenchmark {
     @Benchmark
     public boolean allowedAndDenied() {
         return permissions.canPublish(allowed) & !permissions.canPublish(denied);
+    }
+
+    @Benchmark
+    public Permissions resolveAtConnect() {
+        return Permissions.resolve(false, rules, "user4711", "dev-4711", false);
     }
 }

@@ -5,6 +5,7 @@ import io.kmqtt.core.topic.Topics;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,6 +42,7 @@ public final class Permissions {
     public static final Permissions ALLOW_ALL = new Permissions(new RuleList(true, "", true), null);
 
     private static final char END_OF_RULE = '\u0000';
+    private static final String USER_MARK = String.valueOf(Topics.USER_MARK);
     private static final Interner INTERNED = new Interner();
 
     /** Shared with every client whose resolved rules differ only by their user name. */
@@ -60,7 +62,9 @@ public final class Permissions {
      */
     public static Permissions resolve(boolean superuser, List<AclRule> rules, String username, String clientId,
                                       boolean allowOnNoMatch) {
-        List<String> resolved = new ArrayList<>(rules.size());
+        // A plain loop and array: this runs on every CONNECT, where streams cost more than the work.
+        String[] resolved = new String[rules.size()];
+        int count = 0;
         boolean markInRules = false;
         for (AclRule rule : rules) {
             String filter = rule.filter();
@@ -80,17 +84,30 @@ public final class Permissions {
                 continue; // matches no valid topic name (MQTT-4.7.3-2), so dropping it changes no decision
             }
             markInRules |= filter.indexOf(Topics.USER_MARK) >= 0;
-            resolved.add((char) rule.access() + filter);
+            resolved[count++] = (char) rule.access() + filter;
         }
-        String user = !markInRules && canStandForUser(username)
-                && resolved.stream().anyMatch(rule -> rule.contains(username)) ? username : null;
+        String user = !markInRules && canStandForUser(username) && anyContains(resolved, count, username) ? username : null;
+        if (user != null) {
+            for (int i = 0; i < count; i++) {
+                resolved[i] = resolved[i].replace(user, USER_MARK);
+            }
+        }
         // Every rule allows, so their order decides nothing: sorted, equal lists in any order are one.
+        Arrays.sort(resolved, 0, count);
         StringBuilder encoded = new StringBuilder(rules.size() * 32);
-        resolved.stream()
-                .map(rule -> user == null ? rule : rule.replace(user, String.valueOf(Topics.USER_MARK)))
-                .sorted()
-                .forEach(rule -> encoded.append(rule).append(END_OF_RULE));
+        for (int i = 0; i < count; i++) {
+            encoded.append(resolved[i]).append(END_OF_RULE);
+        }
         return new Permissions(INTERNED.intern(new RuleList(superuser, encoded.toString(), allowOnNoMatch)), user);
+    }
+
+    private static boolean anyContains(String[] rules, int count, String username) {
+        for (int i = 0; i < count; i++) {
+            if (rules[i].contains(username)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isSafeForSubstitution(String value) {
@@ -129,7 +146,7 @@ public final class Permissions {
      * nothing (built on each call: not for the per-message path).
      */
     public List<AclRule> rules() {
-        String rules = user == null ? shared.rules : shared.rules.replace(String.valueOf(Topics.USER_MARK), user);
+        String rules = user == null ? shared.rules : shared.rules.replace(USER_MARK, user);
         List<AclRule> list = new ArrayList<>();
         for (int start = 0; start < rules.length(); ) {
             int end = rules.indexOf(END_OF_RULE, start + 1);
