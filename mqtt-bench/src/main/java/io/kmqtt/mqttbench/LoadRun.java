@@ -294,7 +294,7 @@ final class LoadRun {
         Map<String, Long> failureCounts = new java.util.TreeMap<>();
         failures.forEach((k, v) -> failureCounts.put(k, v.get()));
         WorkerResult.LatencySeries latency = new WorkerResult.LatencySeries(series.deliveryP50Series(),
-                series.deliveryP99Series(), series.deliveryMaxSeries(), series.ackP99Series());
+                series.deliveryP99Series(), series.deliveryMaxSeries(), series.ackP99Series(), series.connectP99Series());
         List<Report.StreamRow> rows = new ArrayList<>();
         Report.StreamRow total = null;
         if (!slots.isEmpty()) {
@@ -620,7 +620,9 @@ final class LoadRun {
                 ctx.close();
                 return;
             }
-            stats.get(Sampler.Connect).success((System.nanoTime() - c.connectStartedNanos) / 1_000);
+            long connectMicros = (System.nanoTime() - c.connectStartedNanos) / 1_000;
+            stats.get(Sampler.Connect).success(connectMicros);
+            series.connected(connectMicros);
             connectsInFlight.release();
             c.connected = true;
             series.opened();

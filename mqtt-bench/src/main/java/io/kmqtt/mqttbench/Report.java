@@ -74,7 +74,7 @@ public record Report(String scenario, String description, String target, double 
      */
     public record Series(List<Integer> connections, List<Long> connects, List<Long> published, List<Long> received,
                          List<Double> deliveryP50Ms, List<Double> deliveryP99Ms, List<Double> deliveryMaxMs,
-                         List<Double> ackP99Ms) {
+                         List<Double> ackP99Ms, List<Double> connectP99Ms) {
     }
 
     static Report merge(Scenario scenario, String target, double scale, double timeScale, List<WorkerResult> results,
@@ -103,7 +103,8 @@ public record Report(String scenario, String description, String target, double 
         Series series = new Series(sum(results, WorkerResult::connections), sumLong(results, WorkerResult::connects),
                 sumLong(results, WorkerResult::published), sumLong(results, WorkerResult::received),
                 worst(results, l -> l.deliveryP50Ms()), worst(results, l -> l.deliveryP99Ms()),
-                worst(results, l -> l.deliveryMaxMs()), worst(results, l -> l.ackP99Ms()));
+                worst(results, l -> l.deliveryMaxMs()), worst(results, l -> l.ackP99Ms()),
+                worst(results, l -> l.connectP99Ms()));
         List<StreamRow> streams = new ArrayList<>();
         StreamRow streamTotal = null;
         for (WorkerResult r : results) {
@@ -225,6 +226,7 @@ public record Report(String scenario, String description, String target, double 
         overTime.put("delivery p99", series.deliveryP99Ms());
         overTime.put("delivery p50", series.deliveryP50Ms());
         overTime.put("PUBLISH to ack p99", series.ackP99Ms());
+        overTime.put("CONNECT to CONNACK p99", series.connectP99Ms());
         charts.lines("latency-over-time", "Latency second by second (log scale)", "ms", true, Charts.perSecond(overTime));
         if (!brokerProcesses.isEmpty()) {
             Map<String, List<double[]>> cpu = new LinkedHashMap<>();

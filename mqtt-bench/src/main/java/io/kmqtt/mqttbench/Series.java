@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Counters sampled once a second into series: connections open, connects, publishes, receives, and
- * the delivery and acknowledgement latency of that second (p50, p99, max; null for a second
- * without any), which shows what a failover or a stall did and when.
+ * the delivery, acknowledgement and CONNACK latency of that second (p50, p99, max; null for a
+ * second without any), which shows what a failover, a stall or a connection storm did and when.
  */
 final class Series {
 
@@ -26,6 +26,7 @@ final class Series {
     /** Wait-free recorders, read and reset once a second; microseconds. */
     private final Recorder deliveryLatency = new Recorder(MAX_MICROS, 2);
     private final Recorder ackLatency = new Recorder(MAX_MICROS, 2);
+    private final Recorder connectLatency = new Recorder(MAX_MICROS, 2);
 
     private final List<Integer> connectionSeries = new ArrayList<>();
     private final List<Long> connectSeries = new ArrayList<>();
@@ -35,8 +36,10 @@ final class Series {
     private final List<Double> deliveryP99 = new ArrayList<>();
     private final List<Double> deliveryMax = new ArrayList<>();
     private final List<Double> ackP99 = new ArrayList<>();
+    private final List<Double> connectP99 = new ArrayList<>();
     private Histogram deliveryInterval;
     private Histogram ackInterval;
+    private Histogram connectInterval;
     private long lastConnects;
     private long lastPublished;
     private long lastReceived;
@@ -59,12 +62,19 @@ final class Series {
         ackLatency.recordValue(Math.max(0, Math.min(micros, MAX_MICROS)));
     }
 
+    /** A CONNECT answered with an accepting CONNACK, this many microseconds after the TCP connect began. */
+    void connected(long micros) {
+        connectLatency.recordValue(Math.max(0, Math.min(micros, MAX_MICROS)));
+    }
+
     /** Called once a second; second = seconds since the common start, so processes line up. */
     synchronized void tick(int second) {
         if (connectionSeries.size() <= second) {
             deliveryInterval = deliveryInterval == null ? deliveryLatency.getIntervalHistogram()
                     : deliveryLatency.getIntervalHistogram(deliveryInterval);
             ackInterval = ackInterval == null ? ackLatency.getIntervalHistogram() : ackLatency.getIntervalHistogram(ackInterval);
+            connectInterval = connectInterval == null ? connectLatency.getIntervalHistogram()
+                    : connectLatency.getIntervalHistogram(connectInterval);
         }
         boolean first = true;
         while (connectionSeries.size() <= second) {
@@ -73,6 +83,7 @@ final class Series {
             deliveryP99.add(first ? percentileMs(deliveryInterval, 99) : null);
             deliveryMax.add(first && deliveryInterval.getTotalCount() > 0 ? deliveryInterval.getMaxValue() / 1000.0 : null);
             ackP99.add(first ? percentileMs(ackInterval, 99) : null);
+            connectP99.add(first ? percentileMs(connectInterval, 99) : null);
             first = false;
             long c = connects.get();
             long p = published.get();
@@ -105,6 +116,10 @@ final class Series {
 
     synchronized List<Double> ackP99Series() {
         return Collections.unmodifiableList(new ArrayList<>(ackP99));
+    }
+
+    synchronized List<Double> connectP99Series() {
+        return Collections.unmodifiableList(new ArrayList<>(connectP99));
     }
 
     synchronized List<Integer> connectionSeries() {

@@ -9,7 +9,7 @@ import java.util.Map;
  *
  * @param publishesWritten publishes written to the broker by this process, all topics (the
  *                         backend's expected count is the sum over processes)
- * @param latency          per-second delivery and acknowledgement latency (ms, null for seconds without any)
+ * @param latency          per-second delivery, acknowledgement and CONNACK latency (ms, null for seconds without any)
  * @param streams          sequenced scenarios: each stream's counts and latencies (empty otherwise)
  * @param streamTotal      their total, or null
  */
@@ -20,10 +20,10 @@ public record WorkerResult(Map<Sampler, SamplerStats.Snapshot> samplers, Map<Str
 
     /** Milliseconds per second of the run; null where that second had no sample. */
     public record LatencySeries(List<Double> deliveryP50Ms, List<Double> deliveryP99Ms, List<Double> deliveryMaxMs,
-                                List<Double> ackP99Ms) {
+                                List<Double> ackP99Ms, List<Double> connectP99Ms) {
 
         static LatencySeries empty() {
-            return new LatencySeries(List.of(), List.of(), List.of(), List.of());
+            return new LatencySeries(List.of(), List.of(), List.of(), List.of(), List.of());
         }
     }
 }

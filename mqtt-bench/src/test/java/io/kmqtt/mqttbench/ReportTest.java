@@ -75,6 +75,43 @@ class ReportTest {
         }
     }
 
+    @Test
+    void eachSecondsConnackP99IsTheWorstProcesssFigure() throws Exception {
+        Series first = new Series();
+        for (int i = 1; i <= 100; i++) {
+            first.connected(i * 1_000L); // 1 .. 100 ms in second 0
+        }
+        first.tick(0);
+        first.tick(1); // no CONNACK in second 1
+        Series second = new Series();
+        second.connected(500_000);       // one slow CONNACK in second 0
+        second.tick(0);
+        second.connected(2_000);
+        second.tick(1);
+        assertThat(first.connectP99Series()).hasSize(2);
+        assertThat(first.connectP99Series().get(0)).isCloseTo(99.0, within(1.0)); // 2 significant digits
+        assertThat(first.connectP99Series().get(1)).isNull();
+
+        Report report = Report.merge(Scenario.load("seed-1", 0.0001, 1), "127.0.0.1:1883", 0.0001, 1,
+                List.of(withConnectP99(first.connectP99Series()), withConnectP99(second.connectP99Series())),
+                Map.of(), Map.of(), 2);
+        List<Double> merged = report.series().connectP99Ms();
+        assertThat(merged).hasSize(2);
+        assertThat(merged.get(0)).isCloseTo(500.0, within(5.0));
+        assertThat(merged.get(1)).isCloseTo(2.0, within(0.02));
+
+        Path dir = Files.createTempDirectory("report");
+        report.write(dir);
+        assertThat(dir.resolve("report.json")).content().contains("\"connectP99Ms\" : [ " + merged.get(0) + ", " + merged.get(1) + " ]");
+    }
+
+    private static WorkerResult withConnectP99(List<Double> connectP99Ms) {
+        WorkerResult.LatencySeries latency = new WorkerResult.LatencySeries(List.of(), List.of(), List.of(), List.of(),
+                connectP99Ms);
+        return new WorkerResult(Map.of(), Map.of(), 0, 0, 0, List.of(), List.of(), List.of(), List.of(), latency,
+                List.of(), null);
+    }
+
     private static WorkerResult worker(long publishes, int backendReceived, List<Integer> connections, List<Long> received) {
         SamplerStats backend = new SamplerStats();
         for (int i = 0; i < backendReceived; i++) {
