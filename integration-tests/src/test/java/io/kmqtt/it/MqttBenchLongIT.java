@@ -82,6 +82,26 @@ class MqttBenchLongIT {
         assertThat(report.get("connectionsPlanned").asInt()).isEqualTo(401);
     }
 
+    @Test
+    void twoLoadProcessesRunOneSeedScenarioTogether() throws Exception {
+        Path out = Cluster.ROOT.resolve("integration-tests/target/bench-seed-1-workers");
+        bench("run", "--scenario", "seed-1", "--scale", "ci", "--workers", "2", "--ramp-rate", "200",
+                "--port", Integer.toString(port), "--out", out.toString(), "--publish-interval", "1s");
+        JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        assertThat(report.get("workers").asInt()).isEqualTo(2);
+        assertThat(report.get("summary").get("maxConcurrentConnections").asInt())
+                .isEqualTo(report.get("connectionsPlanned").asInt());
+        assertThat(report.get("failures").size()).isZero();
+        // every second with connects has its CONNACK p99
+        JsonNode connects = report.get("series").get("connects");
+        JsonNode connackP99 = report.get("series").get("connectP99Ms");
+        for (int second = 0; second < connects.size(); second++) {
+            if (connects.get(second).asLong() > 0) {
+                assertThat(connackP99.get(second).asDouble()).as("CONNACK p99 of second %d", second).isPositive();
+            }
+        }
+    }
+
     private static String bench(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Cluster.ROOT.resolve("bin/mqtt-bench").toString()));
         command.addAll(List.of(args));

@@ -120,11 +120,16 @@ final class LoadOptions {
         return Scenario.load(scenarioName, scale(), timeScale()).with(publishInterval, rampRate, steady, qos, count, maxInflight);
     }
 
-    RunSettings settings(Scenario scenario, int slice, long start) {
+    /**
+     * @param sourceNet with several load processes against loopback, the first three octets of the
+     *                  addresses they connect from ("127.x.y"; process k uses 127.x.y.(2+k)): a new
+     *                  one each run, so that no source port is still in TIME_WAIT from the run before
+     */
+    RunSettings settings(Scenario scenario, int slice, String sourceNet) {
         boolean loopback = host.equals("127.0.0.1") || host.equals("localhost");
-        String bind = workers > 1 && loopback ? "127.0.0." + (2 + slice) : null;
+        String bind = workers > 1 && loopback ? sourceNet + "." + (2 + slice) : null;
         Duration wait = drain != null ? drain : scenario.family().equals("stream") ? Duration.ofSeconds(10) : Duration.ofSeconds(3);
-        return new RunSettings(host, parsePorts(port), password, backendUser, backendPassword, slice, workers, start, bind,
+        return new RunSettings(host, parsePorts(port), password, backendUser, backendPassword, slice, workers, bind,
                 threads, wait, Duration.ofSeconds(30));
     }
 

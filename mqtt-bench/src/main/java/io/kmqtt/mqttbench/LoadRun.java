@@ -233,7 +233,11 @@ final class LoadRun {
 
     // ---------------------------------------------------------------- the run
 
-    WorkerResult run(Consumer<String> progress) throws InterruptedException {
+    /** Starts the event loops: before the run's start, so that the JVM loads Netty while nobody connects. */
+    void prepare() {
+        if (group != null) {
+            return;
+        }
         group = new NioEventLoopGroup(settings.threads());
         bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -246,9 +250,14 @@ final class LoadRun {
                         ch.pipeline().addLast(new MqttDecoder(1 << 20), MqttEncoder.INSTANCE, new Handler());
                     }
                 });
+    }
+
+    /** @param startMillis the run's common start (epoch ms), so that the per-second series of processes line up */
+    WorkerResult run(long startMillis, Consumer<String> progress) throws InterruptedException {
+        prepare();
         Thread ticker = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
-                long elapsed = System.currentTimeMillis() - settings.startMillis();
+                long elapsed = System.currentTimeMillis() - startMillis;
                 series.tick((int) Math.max(0, elapsed / 1000));
                 if (elapsed / 1000 % 2 == 0) {
                     progress.accept(progressLine());
@@ -287,7 +296,7 @@ final class LoadRun {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             // one more second: what arrived after the last whole second would otherwise be left out of
             // the series (a short run can receive most of its messages there)
-            series.tick((int) ((System.currentTimeMillis() - settings.startMillis()) / 1000) + 1);
+            series.tick((int) ((System.currentTimeMillis() - startMillis) / 1000) + 1);
         }
         Map<Sampler, SamplerStats.Snapshot> snapshots = new EnumMap<>(Sampler.class);
         stats.forEach((k, v) -> snapshots.put(k, v.snapshot()));

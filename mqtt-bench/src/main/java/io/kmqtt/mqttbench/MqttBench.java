@@ -24,7 +24,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * bin/mqtt-bench: runs a scenario against any MQTT 3.1.1 broker and writes report.md,
@@ -123,17 +122,27 @@ public final class MqttBench implements Runnable {
         @Option(names = "--slice", required = true)
         int slice;
 
-        @Option(names = "--start-millis", required = true)
-        long startMillis;
-
         @Option(names = "--result", required = true)
         Path result;
+
+        @Option(names = "--source-net", required = true)
+        String sourceNet;
 
         @Override
         public Integer call() throws Exception {
             Scenario scenario = load.scenario();
-            LoadRun run = new LoadRun(scenario, load.settings(scenario, slice, startMillis));
-            WorkerResult r = run.run(line -> System.out.println("progress " + line));
+            LoadRun run = new LoadRun(scenario, load.settings(scenario, slice, sourceNet));
+            run.prepare();
+            // up: wait for the run's common start, which comes once every load process is up (LoadProcesses)
+            System.out.println(LoadProcesses.READY);
+            System.out.flush();
+            String go = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            if (go == null || !go.startsWith(LoadProcesses.GO)) {
+                System.out.println("no start from the coordinating process (got " + go + "): stopping");
+                return 2;
+            }
+            long startMillis = Long.parseLong(go.substring(LoadProcesses.GO.length()));
+            WorkerResult r = run.run(startMillis, line -> System.out.println("progress " + line));
             new ObjectMapper().writeValue(result.toFile(), r);
             return 0;
         }
@@ -257,87 +266,25 @@ public final class MqttBench implements Runnable {
             throw new IllegalArgumentException(scenario.family() + " scenarios run in one load process (--workers 1): "
                     + "only the seed family is split between processes");
         }
-        long start = System.currentTimeMillis() + 500;
         Map<String, Long> pids = o.brokerPids();
         out.printf(Locale.ROOT, "%s: %s, %,d connections at scale %s, %d load process(es), against %s%n",
                 scenario.name(), scenario.description(), scenario.connections(), o.scaleLabel(), o.workers, o.address());
         out.flush();
+        LoadProcesses workers = o.workers > 1 ? LoadProcesses.start(o, rawArgs) : null;
+        long start = System.currentTimeMillis() + 500;
         List<WorkerResult> results = new ArrayList<>();
         try (ProcSampler proc = new ProcSampler(pids, start)) {
-            if (o.workers == 1) {
-                LoadRun run = new LoadRun(scenario, o.settings(scenario, 0, start));
-                results.add(run.run(line -> {
+            if (workers == null) {
+                LoadRun run = new LoadRun(scenario, o.settings(scenario, 0, null));
+                results.add(run.run(start, line -> {
                     out.printf("\r%-100s", line);
                     out.flush();
                 }));
             } else {
-                results.addAll(runWorkers(o, rawArgs, start));
+                results.addAll(workers.run(start));
             }
             double seconds = (System.currentTimeMillis() - start) / 1000.0;
             return Report.merge(scenario, o.address(), o.scale(), o.timeScale(), results, pids, proc.samples(), seconds);
         }
-    }
-
-    private static List<WorkerResult> runWorkers(LoadOptions o, List<String> rawArgs, long start) throws Exception {
-        Files.createDirectories(o.out);
-        List<Process> processes = new ArrayList<>();
-        Map<Integer, String> latest = new ConcurrentHashMap<>();
-        List<Thread> readers = new ArrayList<>();
-        for (int k = 0; k < o.workers; k++) {
-            List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx" + o.workerHeap, "-XX:+UseParallelGC",
-                    "-cp", System.getProperty("java.class.path"), MqttBench.class.getName(), "worker"));
-            command.addAll(rawArgs);
-            command.addAll(List.of("--slice", Integer.toString(k), "--start-millis", Long.toString(start),
-                    "--result", o.out.resolve("worker-" + k + ".json").toString()));
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            processes.add(p);
-            int slice = k;
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        if (line.startsWith("progress ")) {
-                            latest.put(slice, line.substring(9));
-                            printProgress(latest);
-                        } else {
-                            System.out.println("\n[worker " + slice + "] " + line);
-                        }
-                    }
-                } catch (Exception ignored) {
-                    // the process ended
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-            readers.add(reader);
-        }
-        List<WorkerResult> results = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        for (int k = 0; k < processes.size(); k++) {
-            int exit = processes.get(k).waitFor();
-            readers.get(k).join(2000);
-            Path result = o.out.resolve("worker-" + k + ".json");
-            if (exit != 0 || !Files.exists(result)) {
-                throw new IllegalStateException("load worker " + k + " failed (exit " + exit + ")");
-            }
-            results.add(json.readValue(result.toFile(), WorkerResult.class));
-            Files.delete(result);
-        }
-        return results;
-    }
-
-    private static synchronized void printProgress(Map<Integer, String> latest) {
-        long[] totals = new long[4];
-        for (String line : latest.values()) {
-            String[] f = line.split(" ");
-            for (int i = 0; i < 4 && 2 * i + 1 < f.length; i++) {
-                totals[i] += Long.parseLong(f[2 * i + 1]);
-            }
-        }
-        System.out.printf("\rconnections %d published %d received %d failed %d          ", totals[0], totals[1], totals[2], totals[3]);
-    }
-
-    private static String javaBinary() {
-        return ProcessHandle.current().info().command().orElse("java");
     }
 }

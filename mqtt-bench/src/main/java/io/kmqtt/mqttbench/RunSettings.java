@@ -9,12 +9,11 @@ import java.util.List;
  * @param ports       the broker's MQTT ports: connection n goes to ports[n mod size] (several gateways
  *                    without a load balancer), each reconnect to the next
  * @param slice       this process's index among {@code workers}; seed pairs i with (i-1) % workers == slice
- * @param startMillis the run's common start (epoch ms), so that per-second series of processes line up
- * @param bindAddress local address for outgoing connections (127.0.0.x, with source ports below the
+ * @param bindAddress local address for outgoing connections (127.x.y.z, with source ports below the
  *                    ephemeral range: see LoadRun), or null
  */
 public record RunSettings(String host, List<Integer> ports, String password, String backendUser, String backendPassword,
-                          int slice, int workers, long startMillis, String bindAddress, int threads,
+                          int slice, int workers, String bindAddress, int threads,
                           Duration drain, Duration connectTimeout) {
 
     public RunSettings {

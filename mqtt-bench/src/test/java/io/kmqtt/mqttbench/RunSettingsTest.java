@@ -40,7 +40,7 @@ class RunSettingsTest {
     }
 
     private static RunSettings settings(List<Integer> ports) {
-        return new RunSettings("127.0.0.1", ports, "pw", "backend", "pw", 0, 1, 0, null, 1,
+        return new RunSettings("127.0.0.1", ports, "pw", "backend", "pw", 0, 1, null, 1,
                 Duration.ofSeconds(3), Duration.ofSeconds(30));
     }
 }
