@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -31,6 +32,7 @@ final class LoadProcesses {
 
     static final String READY = "ready";
     static final String GO = "go ";
+    static final String PROGRESS = "progress ";
     private static final long READY_TIMEOUT_SECONDS = 120;
 
     private final Path out;
@@ -89,8 +91,8 @@ final class LoadProcesses {
             while ((line = in.readLine()) != null) {
                 if (line.equals(READY)) {
                     ready.countDown();
-                } else if (line.startsWith("progress ")) {
-                    latest.put(slice, line.substring("progress ".length()));
+                } else if (line.startsWith(PROGRESS)) {
+                    latest.put(slice, line.substring(PROGRESS.length()));
                     printProgress();
                 } else {
                     System.out.println("\n[worker " + slice + "] " + line);
@@ -143,6 +145,26 @@ final class LoadProcesses {
             in.write(go);
             in.flush();
         }
+    }
+
+    /**
+     * In a load process: says it is ready, then waits for the run's common start. Empty when the
+     * coordinating process ended without sending it.
+     */
+    static OptionalLong awaitStart() throws IOException {
+        System.out.println(READY);
+        System.out.flush();
+        String go = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        if (go == null || !go.startsWith(GO)) {
+            System.out.println("no start from the coordinating process (got " + go + "): stopping");
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(Long.parseLong(go.substring(GO.length())));
+    }
+
+    /** In a load process: its counters, for the coordinator's progress line. */
+    static void reportProgress(String line) {
+        System.out.println(PROGRESS + line);
     }
 
     private void destroy() {

@@ -10,10 +10,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -133,16 +131,11 @@ public final class MqttBench implements Runnable {
             Scenario scenario = load.scenario();
             LoadRun run = new LoadRun(scenario, load.settings(scenario, slice, sourceNet));
             run.prepare();
-            // up: wait for the run's common start, which comes once every load process is up (LoadProcesses)
-            System.out.println(LoadProcesses.READY);
-            System.out.flush();
-            String go = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-            if (go == null || !go.startsWith(LoadProcesses.GO)) {
-                System.out.println("no start from the coordinating process (got " + go + "): stopping");
+            OptionalLong start = LoadProcesses.awaitStart(); // comes once every load process is up
+            if (start.isEmpty()) {
                 return 2;
             }
-            long startMillis = Long.parseLong(go.substring(LoadProcesses.GO.length()));
-            WorkerResult r = run.run(startMillis, line -> System.out.println("progress " + line));
+            WorkerResult r = run.run(start.getAsLong(), LoadProcesses::reportProgress);
             new ObjectMapper().writeValue(result.toFile(), r);
             return 0;
         }
