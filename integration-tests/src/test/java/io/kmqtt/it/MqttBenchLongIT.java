@@ -92,6 +92,16 @@ class MqttBenchLongIT {
         assertThat(report.get("summary").get("maxConcurrentConnections").asInt())
                 .isEqualTo(report.get("connectionsPlanned").asInt());
         assertThat(report.get("failures").size()).isZero();
+        // each process counts what its own pairs sent and received: merged, nothing may be missing
+        Map<String, JsonNode> rows = new HashMap<>();
+        report.get("samplers").forEach(r -> rows.put(r.get("sampler").asText(), r));
+        for (String sampler : List.of("Devicesub", "Mobilesub")) {
+            JsonNode row = rows.get(sampler);
+            assertThat(row.get("sent").asLong()).as(sampler + " expected").isPositive();
+            assertThat(row.get("received").asLong()).as(sampler + " received").isEqualTo(row.get("sent").asLong());
+        }
+        assertThat(rows.get("Mobilesub").get("received").asLong()).isEqualTo(rows.get("Devicepub").get("sent").asLong());
+        assertThat(rows.get("Devicesub").get("received").asLong()).isEqualTo(rows.get("Mobilepub").get("sent").asLong());
         // every second with connects has its CONNACK p99
         JsonNode connects = report.get("series").get("connects");
         JsonNode connackP99 = report.get("series").get("connectP99Ms");
