@@ -1,7 +1,6 @@
 package io.kmqtt.auth.store;
 
 import io.kmqtt.auth.core.RepeatedWarning;
-import io.kmqtt.core.auth.AclRule;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
@@ -9,7 +8,6 @@ import io.vertx.redis.client.Response;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -44,19 +42,25 @@ public final class RedisCredentialStore implements CredentialStore {
 
     private final Redis redis;
     private final Commands commands;
+    private final Template auth;
+    private final Template superuser;
+    private final Template acl;
     private final String hosts;
     private final RepeatedWarning unanswered = new RepeatedWarning(10_000, System::currentTimeMillis);
 
     public RedisCredentialStore(Redis redis, Commands commands, String hosts) {
         this.redis = redis;
         this.commands = commands;
+        this.auth = Template.parse(commands.auth());
+        this.superuser = Template.parse(commands.superuser());
+        this.acl = Template.parse(commands.acl());
         this.hosts = hosts;
     }
 
     @Override
     public CompletionStage<StoredUser> find(String username, String clientId) {
-        List<Request> batch = List.of(request(commands.auth(), username, clientId),
-                request(commands.superuser(), username, clientId), request(commands.acl(), username, clientId));
+        List<Request> batch = List.of(auth.request(username, clientId), superuser.request(username, clientId),
+                acl.request(username, clientId));
         return redis.batch(batch).toCompletionStage().toCompletableFuture()
                 .orTimeout(commands.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handle((replies, error) -> {
@@ -65,68 +69,27 @@ public final class RedisCredentialStore implements CredentialStore {
                         unanswered.warn(LOG, "Redis at " + hosts + " did not answer for user '" + username + "': " + cause);
                         throw new StoreUnavailableException("Redis at " + hosts + " unavailable: " + cause, cause);
                     }
-                    return toUser(username, replies.get(0), replies.get(1), replies.get(2));
+                    return RedisUserReplies.toUser(username, replies.get(0), replies.get(1), replies.get(2));
                 });
     }
 
-    private static Request request(String template, String username, String clientId) {
-        String[] words = template.trim().split("\\s+");
-        Request request = Request.cmd(Command.create(words[0]));
-        for (int i = 1; i < words.length; i++) {
-            request.arg(words[i].replace("%u", username).replace("%c", clientId == null ? "" : clientId));
-        }
-        return request;
-    }
+    /**
+     * A configured command, split into its words once: %u and %c are substituted into the argument
+     * words of each request, so a username can never add arguments.
+     */
+    private record Template(Command command, String[] arguments) {
 
-    private static StoredUser toUser(String username, Response auth, Response superuser, Response acl) {
-        String password = null;
-        String salt = null;
-        if (auth != null) {
-            if (isArray(auth)) {
-                password = auth.size() > 0 && auth.get(0) != null ? auth.get(0).toString() : null;
-                salt = auth.size() > 1 && auth.get(1) != null ? auth.get(1).toString() : null;
-            } else {
-                password = auth.toString();
-            }
+        static Template parse(String template) {
+            String[] words = template.trim().split("\\s+");
+            return new Template(Command.create(words[0]), java.util.Arrays.copyOfRange(words, 1, words.length));
         }
-        if (password == null) {
-            return null;
-        }
-        boolean isSuper = superuser != null && "1".equals(superuser.toString());
-        return new StoredUser(username, password, salt, isSuper, rules(username, acl));
-    }
 
-    private static List<AclRule> rules(String username, Response acl) {
-        List<AclRule> rules = new ArrayList<>();
-        if (acl == null) {
-            return rules;
-        }
-        List<String[]> pairs = new ArrayList<>();
-        if (isArray(acl)) {
-            for (int i = 0; i + 1 < acl.size(); i += 2) {
-                pairs.add(new String[] {acl.get(i).toString(), acl.get(i + 1).toString()});
+        Request request(String username, String clientId) {
+            Request request = Request.cmd(command);
+            for (String word : arguments) {
+                request.arg(word.replace("%u", username).replace("%c", clientId == null ? "" : clientId));
             }
-        } else {
-            for (String key : acl.getKeys()) { // RESP3 map
-                pairs.add(new String[] {key, acl.get(key).toString()});
-            }
-        }
-        for (String[] pair : pairs) {
-            try {
-                rules.add(new AclRule(pair[0], Integer.parseInt(pair[1].trim())));
-            } catch (IllegalArgumentException e) {
-                LOG.warnf("ignoring ACL rule '%s' -> '%s' of user '%s': access must be 1, 2 or 3", pair[0], pair[1], username);
-            }
-        }
-        return rules;
-    }
-
-    private static boolean isArray(Response r) {
-        try {
-            r.getKeys();
-            return false;
-        } catch (RuntimeException notAMap) {
-            return r.size() > 0 || r.type() == io.vertx.redis.client.ResponseType.MULTI;
+            return request;
         }
     }
 
