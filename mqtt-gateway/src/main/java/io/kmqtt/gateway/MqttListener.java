@@ -154,7 +154,7 @@ public class MqttListener {
 
         // Cluster state before the listener opens: bans apply to the first CONNECT, presence and
         // takeovers are written from it on.
-        presence.start();
+        presence.start(vertx, config.presenceWriteDelay());
         bans.start();
         retained.start();
         commands.start();
@@ -224,6 +224,7 @@ public class MqttListener {
         if (status != null) {
             status.reportLeaving().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         }
+        presence.stop();
         commands.stop();
         persistentSessions.stop();
         bans.stop();

@@ -13,15 +13,26 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import io.vertx.core.Vertx;
+
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Tells the cluster which clients this gateway holds: one {@link ClientRecord} per client in the
- * clients table, written at CONNECT and after every SUBSCRIBE and UNSUBSCRIBE, removed at
+ * clients table, written after CONNECT and after every SUBSCRIBE and UNSUBSCRIBE, removed at
  * disconnect. The admin API lists clients from it.
+ *
+ * <p>Changes are gathered: a changed entry is written at the next tick of the write delay
+ * ({@code mqtt.presence-write-delay}), with the session's state at that moment. A client that
+ * subscribes right after its CONNACK, as most do, so costs one record instead of two. The
+ * tombstone at disconnect is never delayed, and drops a change not yet written.
  *
  * <p>Writes for one client id are ordered under a lock together with the check of who holds the
  * id, so that a taken-over connection closing late cannot remove the entry of the connection that
@@ -39,7 +50,11 @@ public class ClientPresence {
     private final SessionRegistry sessions;
     private final Object[] stripes = new Object[STRIPES];
     private final AtomicLong failedWrites = new AtomicLong();
+    /** Sessions whose entry changed since it was last written. */
+    private final Set<ClientSession> changed = ConcurrentHashMap.newKeySet();
     private volatile ReplicatedTable table;
+    private Vertx vertx;
+    private volatile long flushTimer = -1;
 
     @Inject
     public ClientPresence(MessageBus bus, GatewayRef self, SessionRegistry sessions) {
@@ -51,18 +66,51 @@ public class ClientPresence {
         }
     }
 
-    /** Opens the clients table; blocks until Kafka has it. Call at start-up. */
-    public void start() {
+    /**
+     * Opens the clients table (blocks until Kafka has it) and writes changes every
+     * {@code writeDelay}; zero writes each change at once. Call at start-up.
+     */
+    public void start(Vertx vertx, Duration writeDelay) {
         table = bus.table(ClusterTable.CLIENTS);
+        if (!writeDelay.isZero()) {
+            this.vertx = vertx;
+            flushTimer = vertx.setPeriodic(writeDelay.toMillis(), id -> flush());
+        }
+    }
+
+    /** Stops the delayed writes, writing what is still due. */
+    public void stop() {
+        if (flushTimer >= 0) {
+            vertx.cancelTimer(flushTimer);
+            flushTimer = -1;
+            flush();
+        }
     }
 
     /** The client connected, or its subscriptions changed. */
     public void update(ClientSession session) {
-        ClientRecord record = recordOf(session, 0);
+        if (flushTimer >= 0) {
+            changed.add(session);
+        } else {
+            write(session);
+        }
+    }
+
+    /** Writes every entry that changed since the last tick. */
+    void flush() {
+        for (Iterator<ClientSession> due = changed.iterator(); due.hasNext(); ) {
+            ClientSession session = due.next();
+            due.remove();
+            write(session);
+        }
+    }
+
+    private void write(ClientSession session) {
         synchronized (stripe(session.clientId())) {
             if (sessions.get(session.clientId()) != session) {
                 return; // closed or replaced meanwhile: its successor writes its own entry
             }
+            ClientRecord record = recordOf(session, 0);
             table.put(record.key(), record.encode()).whenComplete((ok, error) -> onWritten(session, error));
         }
     }
@@ -72,6 +120,7 @@ public class ClientPresence {
      * disconnected (the admin API lists it with conn_state=disconnected) until the session moves or ends.
      */
     public void parked(ClientSession session) {
+        changed.remove(session);
         ClientRecord record = recordOf(session, System.currentTimeMillis());
         synchronized (stripe(session.clientId())) {
             if (sessions.get(session.clientId()) != null) {
@@ -83,6 +132,7 @@ public class ClientPresence {
 
     /** The session is gone; its entry goes too, unless a newer connection of the same id holds it here. */
     public void disconnected(ClientSession session) {
+        changed.remove(session);
         synchronized (stripe(session.clientId())) {
             if (sessions.get(session.clientId()) != null) {
                 return;
