@@ -8,6 +8,7 @@ import io.kmqtt.auth.store.FileCredentialStore;
 import io.kmqtt.auth.store.RedisCredentialStore;
 import io.kmqtt.core.auth.AuthBackend;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -30,14 +31,14 @@ public class AuthBackendProducer {
 
     @Produces
     @Singleton
-    AuthBackend authBackend(AuthConfig config, Instance<Redis> redis, MeterRegistry registry,
+    AuthBackend authBackend(AuthConfig config, Vertx vertx, Instance<Redis> redis, MeterRegistry registry,
                             @ConfigProperty(name = "quarkus.redis.hosts") Optional<String> redisHosts) {
         CredentialStore store;
         AuthMetrics metrics;
         if (redisHosts.isPresent()) {
             metrics = new AuthMetrics(registry, "redis");
             AuthConfig.Redis commands = config.redis();
-            store = metrics.timing(new RedisCredentialStore(redis.get(), new RedisCredentialStore.Commands(commands.authCmd(),
+            store = metrics.timing(new RedisCredentialStore(vertx, redis.get(), new RedisCredentialStore.Commands(commands.authCmd(),
                     commands.superCmd(), commands.aclCmd(), commands.timeout()), redisHosts.get()));
         } else if (config.usersFile().isPresent()) {
             metrics = new AuthMetrics(registry, "file");

@@ -9,12 +9,18 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The emq_auth_redis layout read from a real redis-server, over RESP2 (arrays) and RESP3 (maps). */
 class RedisCredentialStoreTest {
@@ -70,11 +76,32 @@ class RedisCredentialStoreTest {
         assertThat(find(protocol, RedisCredentialStore.DEFAULT_AUTH_CMD, "nobody")).isNull();
     }
 
+    @Test
+    void aRedisThatDoesNotAnswerIsUnavailableAfterTheTimeout() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) { // accepts, never answers
+            String url = "redis://127.0.0.1:" + silent.getLocalPort();
+            Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(url));
+            try {
+                RedisCredentialStore store = new RedisCredentialStore(vertx, redis, new RedisCredentialStore.Commands(
+                        RedisCredentialStore.DEFAULT_AUTH_CMD, RedisCredentialStore.DEFAULT_SUPER_CMD,
+                        RedisCredentialStore.DEFAULT_ACL_CMD, Duration.ofMillis(300)), url);
+                long start = System.nanoTime();
+
+                assertThatThrownBy(() -> store.find("dev1", "c1").toCompletableFuture().get(10, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class)
+                        .cause().isInstanceOf(StoreUnavailableException.class).hasMessageContaining("no answer within 300 ms");
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            } finally {
+                redis.close();
+            }
+        }
+    }
+
     private static StoredUser find(ProtocolVersion protocol, String authCommand, String username) {
         Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(server.url())
                 .setPreferredProtocolVersion(protocol));
         try {
-            RedisCredentialStore store = new RedisCredentialStore(redis, new RedisCredentialStore.Commands(authCommand,
+            RedisCredentialStore store = new RedisCredentialStore(vertx, redis, new RedisCredentialStore.Commands(authCommand,
                     RedisCredentialStore.DEFAULT_SUPER_CMD, RedisCredentialStore.DEFAULT_ACL_CMD, Duration.ofSeconds(5)),
                     server.url());
             return store.find(username, "client-of-" + username).toCompletableFuture().join();

@@ -41,7 +41,7 @@ public class GatewayAuthBackend {
         Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(url)
                 .setMaxPoolSize(config.poolSize()).setMaxPoolWaiting(8192));
         String shown = url.replaceAll("//[^@/]*@", "//***@");
-        RedisCredentialStore store = new RedisCredentialStore(redis, new RedisCredentialStore.Commands(config.authCmd(),
+        RedisCredentialStore store = new RedisCredentialStore(vertx, redis, new RedisCredentialStore.Commands(config.authCmd(),
                 config.superCmd(), config.aclCmd(), config.timeout()), shown);
         CredentialAuthenticator authenticator;
         try {
