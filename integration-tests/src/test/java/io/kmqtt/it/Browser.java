@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -88,6 +89,22 @@ final class Browser implements AutoCloseable {
     /** Waits, with the given bound, until the condition holds. */
     void awaitTrue(Duration atMost, String what, Supplier<Boolean> condition) {
         new WebDriverWait(driver, atMost).withMessage(what).until(d -> condition.get());
+    }
+
+    /**
+     * Waits until the admin API at {@code base} lists the client with the given subscriptions. A
+     * gateway writes a client's entry up to {@code mqtt.presence-write-delay} after its CONNACK or
+     * SUBACK, and a page shows what the API had when it loaded, so open the page after this.
+     */
+    void awaitListed(String base, String password, String clientId, String... filters) {
+        awaitTrue(Duration.ofSeconds(10), clientId + " listed by the admin API at " + base + " with " + List.of(filters), () -> {
+            var api = given().baseUri(base).auth().preemptive().basic("admin", password);
+            if (api.get("/api/v1/clients/" + clientId).statusCode() != 200) {
+                return false;
+            }
+            String subscriptions = api.get("/api/v1/clients/" + clientId + "/subscriptions").asString();
+            return List.of(filters).stream().allMatch(subscriptions::contains);
+        });
     }
 
     private String texts(String css) {

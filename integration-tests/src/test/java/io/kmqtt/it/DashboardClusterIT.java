@@ -67,6 +67,7 @@ class DashboardClusterIT {
                         ctx.getCause() instanceof Mqtt5DisconnectException d ? d.getMqttMessage().getReasonCode() : null))
                 .buildBlocking();
         device.connect();
+        browser.awaitListed(admin, PASSWORD, "cluster-dash-1");
         browser.route("#/clients?clientid_prefix=cluster-dash");
         browser.awaitText("tr[data-clientid='cluster-dash-1']", "gw-1");
         browser.route("#/clients/cluster-dash-1");

@@ -83,6 +83,7 @@ class DashboardIT {
         Mqtt5BlockingClient device = Mqtt5Client.builder().identifier("dash-kick-1").serverHost("127.0.0.1")
                 .serverPort(mqttPort).addDisconnectedListener(ctx -> lost.complete(null)).buildBlocking();
         device.connect();
+        browser.awaitListed(base, PASSWORD, "dash-kick-1");
 
         browser.route("#/clients?clientid_prefix=dash-kick");
         browser.awaitText("#clients tbody", "dash-kick-1");
@@ -99,6 +100,7 @@ class DashboardIT {
     void aClientsPageShowsItsConnectionAndSubscriptions() {
         Clients.Collector device = new Clients.Collector(mqttPort, "dash-detail-1").subscribe("farm/+/temp", MqttQos.AT_LEAST_ONCE);
         try {
+            browser.awaitListed(base, PASSWORD, "dash-detail-1", "farm/+/temp");
             browser.route("#/clients/dash-detail-1");
             browser.awaitText("#protocol", "MQTT 5.0");
             browser.awaitText("#address", "127.0.0.1:");
@@ -258,6 +260,7 @@ class DashboardIT {
                 .body(Map.of("username", "dash-viewer", "password", "viewer-pw-1", "role", "viewer"))
                 .post("/api/v1/admins").then().statusCode(200);
         Mqtt5BlockingClient device = Clients.connect(mqttPort, "dash-seen-1");
+        browser.awaitListed(base, PASSWORD, "dash-seen-1");
         Browser viewer = null;
         try {
             viewer = Browser.start();
